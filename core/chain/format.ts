@@ -1,0 +1,182 @@
+import { createBlockHeader } from '@ethereumjs/block';
+import { RLP } from '@ethereumjs/rlp';
+import { Capability, type TypedTransaction, TransactionType } from '@ethereumjs/tx';
+import { Address, bytesToBigInt } from '@ethereumjs/util';
+import type { BlockExecution, BlockEnv, IncludedTx } from '../execution/executeBlock.ts';
+import { EMPTY_TRIE_ROOT } from '../state/types.ts';
+import { chainCommon } from './common.ts';
+import { bytesToHex, type Hex, hexToBytes, toQuantity } from './hex.ts';
+import type { RpcBlockHeader, RpcLog, RpcReceipt, RpcTransaction, SealedBlock } from './types.ts';
+
+const q = toQuantity;
+const ZERO_32: Hex = `0x${'00'.repeat(32)}`;
+const EMPTY_UNCLES: Hex = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347';
+const SHA256_EMPTY: Hex = '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+export interface BlockPosition {
+  blockHash: Hex;
+  blockNumber: bigint;
+  index: number;
+  effectiveGasPrice: bigint;
+}
+
+export function formatTransaction(tx: TypedTransaction, hash: Hex, from: Hex, at: BlockPosition | null): RpcTransaction {
+  const v = tx.v ?? 0n;
+  const out: RpcTransaction = {
+    type: q(tx.type),
+    hash,
+    nonce: q(tx.nonce),
+    blockHash: at ? at.blockHash : null,
+    blockNumber: at ? q(at.blockNumber) : null,
+    transactionIndex: at ? q(at.index) : null,
+    from,
+    to: tx.to ? (tx.to.toString() as Hex) : null,
+    value: q(tx.value),
+    gas: q(tx.gasLimit),
+    gasPrice: q(0),
+    input: bytesToHex(tx.data),
+    v: q(v),
+    r: q(tx.r ?? 0n),
+    s: q(tx.s ?? 0n),
+  };
+  if ('maxFeePerGas' in tx) {
+    out.maxFeePerGas = q(tx.maxFeePerGas);
+    out.maxPriorityFeePerGas = q(tx.maxPriorityFeePerGas);
+    out.gasPrice = q(at ? at.effectiveGasPrice : tx.maxFeePerGas);
+  } else {
+    out.gasPrice = q(tx.gasPrice);
+  }
+  if (tx.type === TransactionType.Legacy) {
+    if (tx.supports(Capability.EIP155ReplayProtection)) out.chainId = q(tx.common.chainId());
+  } else {
+    out.chainId = q(tx.common.chainId());
+    out.yParity = q(v);
+    out.accessList = ('accessList' in tx ? tx.accessList : []).map(([address, keys]) => ({
+      address: bytesToHex(address),
+      storageKeys: keys.map((k) => bytesToHex(k)),
+    }));
+  }
+  if (tx.type === TransactionType.EOACodeEIP7702 && 'authorizationList' in tx) {
+    out.authorizationList = tx.authorizationList.map(([chainId, address, nonce, yParity, r, s]) => ({
+      chainId: q(bytesToBigInt(chainId)),
+      address: bytesToHex(address),
+      nonce: q(bytesToBigInt(nonce)),
+      yParity: q(bytesToBigInt(yParity)),
+      r: q(bytesToBigInt(r)),
+      s: q(bytesToBigInt(s)),
+    }));
+  }
+  return out;
+}
+
+/** Builds the header (and so the block hash) from the environment, the execution and the new state root. */
+export function sealHeader(chainId: bigint, env: BlockEnv, exec: BlockExecution, stateRoot: Hex): RpcBlockHeader {
+  const header = createBlockHeader(
+    {
+      parentHash: hexToBytes(env.parentHash),
+      coinbase: new Address(hexToBytes(env.coinbase)),
+      stateRoot: hexToBytes(stateRoot),
+      transactionsTrie: hexToBytes(exec.transactionsRoot),
+      receiptTrie: hexToBytes(exec.receiptsRoot),
+      logsBloom: exec.logsBloom,
+      difficulty: 0n,
+      number: env.number,
+      gasLimit: env.gasLimit,
+      gasUsed: exec.gasUsed,
+      timestamp: env.timestamp,
+      mixHash: hexToBytes(env.prevRandao),
+      baseFeePerGas: env.baseFeePerGas,
+      withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT),
+      blobGasUsed: 0n,
+      excessBlobGas: 0n,
+      parentBeaconBlockRoot: hexToBytes(ZERO_32),
+      requestsHash: hexToBytes(SHA256_EMPTY),
+    },
+    { common: chainCommon(chainId) },
+  );
+  const body = exec.included.map((i) => (i.tx.type === TransactionType.Legacy ? i.tx.raw() : i.tx.serialize()));
+  const size = RLP.encode([header.raw(), body as Uint8Array[], [], []]).length;
+  return {
+    number: q(env.number),
+    hash: bytesToHex(header.hash()),
+    parentHash: env.parentHash,
+    nonce: '0x0000000000000000',
+    sha3Uncles: EMPTY_UNCLES,
+    logsBloom: bytesToHex(exec.logsBloom),
+    transactionsRoot: exec.transactionsRoot,
+    stateRoot,
+    receiptsRoot: exec.receiptsRoot,
+    miner: env.coinbase,
+    difficulty: '0x0',
+    extraData: '0x',
+    size: q(size),
+    gasLimit: q(env.gasLimit),
+    gasUsed: q(exec.gasUsed),
+    timestamp: q(env.timestamp),
+    mixHash: env.prevRandao,
+    baseFeePerGas: q(env.baseFeePerGas),
+    withdrawalsRoot: EMPTY_TRIE_ROOT,
+    blobGasUsed: '0x0',
+    excessBlobGas: '0x0',
+    parentBeaconBlockRoot: ZERO_32,
+    requestsHash: SHA256_EMPTY,
+    uncles: [],
+    withdrawals: [],
+  };
+}
+
+function formatReceipt(i: IncludedTx, index: number, header: RpcBlockHeader, firstLogIndex: number): RpcReceipt {
+  const position = { blockHash: header.hash, blockNumber: header.number, blockTimestamp: header.timestamp, transactionHash: i.hash, transactionIndex: q(index) };
+  const logs: RpcLog[] = (i.result.receipt.logs ?? []).map(([address, topics, data], k) => ({
+    address: bytesToHex(address),
+    topics: topics.map((t) => bytesToHex(t)),
+    data: bytesToHex(data),
+    ...position,
+    logIndex: q(firstLogIndex + k),
+    removed: false,
+  }));
+  return {
+    type: q(i.tx.type),
+    transactionHash: i.hash,
+    transactionIndex: q(index),
+    blockHash: header.hash,
+    blockNumber: header.number,
+    from: i.sender,
+    to: i.tx.to ? (i.tx.to.toString() as Hex) : null,
+    cumulativeGasUsed: q(i.cumulativeGasUsed),
+    gasUsed: q(i.result.totalGasSpent),
+    contractAddress: i.result.createdAddress ? (i.result.createdAddress.toString() as Hex) : null,
+    logs,
+    logsBloom: bytesToHex(i.result.bloom.bitvector),
+    status: q((i.result.receipt as { status: number }).status),
+    effectiveGasPrice: q(i.effectiveGasPrice),
+  };
+}
+
+export function formatSealedBlock(header: RpcBlockHeader, exec: BlockExecution): SealedBlock {
+  const blockHash = header.hash;
+  const blockNumber = BigInt(header.number);
+  const transactions = exec.included.map((i, index) =>
+    formatTransaction(i.tx, i.hash, i.sender, { blockHash, blockNumber, index, effectiveGasPrice: i.effectiveGasPrice }),
+  );
+  let logIndex = 0;
+  const receipts = exec.included.map((i, index) => {
+    const r = formatReceipt(i, index, header, logIndex);
+    logIndex += r.logs.length;
+    return r;
+  });
+  return { header, transactions, receipts };
+}
+
+export function genesisHeader(chainId: bigint, env: BlockEnv, stateRoot: Hex): RpcBlockHeader {
+  const empty: BlockExecution = {
+    included: [],
+    outcomes: [],
+    gasUsed: 0n,
+    diff: { accounts: new Map(), storage: new Map(), storageCleared: new Set(), codes: new Map() },
+    transactionsRoot: EMPTY_TRIE_ROOT,
+    receiptsRoot: EMPTY_TRIE_ROOT,
+    logsBloom: new Uint8Array(256),
+  };
+  return sealHeader(chainId, env, empty, stateRoot);
+}

@@ -1,0 +1,178 @@
+import { createBlock } from '@ethereumjs/block';
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
+import { Address } from '@ethereumjs/util';
+import { createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
+import { chainCommon } from '../chain/common.ts';
+import type { ChainConfig } from '../chain/config.ts';
+import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { OverlayStateManager } from '../state/overlayState.ts';
+import type { StateDiff, StateReader } from '../state/types.ts';
+import { orderedTrieRoot } from './orderedTrie.ts';
+
+/** The environment a block executes in; everything here is part of the block header. */
+export interface BlockEnv {
+  number: bigint;
+  parentHash: Hex;
+  timestamp: bigint;
+  baseFeePerGas: bigint;
+  gasLimit: bigint;
+  coinbase: Hex;
+  prevRandao: Hex;
+}
+
+/** A transaction ready to run: raw bytes plus what the edge already established. */
+export interface ExecutableTx {
+  raw: Hex;
+  hash: Hex;
+  sender: Hex;
+  senderPubKey: Hex;
+}
+
+export interface IncludedTx {
+  tx: TypedTransaction;
+  hash: Hex;
+  sender: Hex;
+  result: RunTxResult;
+  /** Gas used by the block up to and including this transaction. */
+  cumulativeGasUsed: bigint;
+  effectiveGasPrice: bigint;
+}
+
+export type TxOutcome =
+  | { hash: Hex; status: 'included'; index: number }
+  | { hash: Hex; status: 'deferred'; reason: string }
+  | { hash: Hex; status: 'dropped'; reason: string };
+
+export interface BlockExecution {
+  included: IncludedTx[];
+  outcomes: TxOutcome[];
+  gasUsed: bigint;
+  diff: StateDiff;
+  transactionsRoot: Hex;
+  receiptsRoot: Hex;
+  logsBloom: Uint8Array;
+}
+
+/** Recent block hashes for the BLOCKHASH opcode (the previous 256 blocks). */
+export type BlockHashLookup = (number: bigint) => Hex | undefined;
+
+export function materialize(t: ExecutableTx, chainId: bigint): TypedTransaction {
+  const tx = createTxFromRLP(hexToBytes(t.raw), { common: chainCommon(chainId) });
+  // The edge already verified the signature and recovered the key: don't pay for it twice.
+  tx.cache.senderPubKey = hexToBytes(t.senderPubKey);
+  tx.cache.hash = hexToBytes(t.hash);
+  return tx;
+}
+
+export async function vmFor(config: ChainConfig, state: OverlayStateManager, blockHash: BlockHashLookup): Promise<VM> {
+  return createVM({
+    common: chainCommon(config.chainId),
+    stateManager: state,
+    blockchain: {
+      async getBlock(n: number) {
+        const h = blockHash(BigInt(n));
+        return { hash: () => (h ? hexToBytes(h) : new Uint8Array(32)) };
+      },
+      async putBlock() {},
+      shallowCopy() {
+        return this;
+      },
+    } as never,
+  });
+}
+
+export function envBlock(config: ChainConfig, env: BlockEnv) {
+  return createBlock(
+    {
+      header: {
+        number: env.number,
+        parentHash: hexToBytes(env.parentHash),
+        timestamp: env.timestamp,
+        gasLimit: env.gasLimit,
+        baseFeePerGas: env.baseFeePerGas,
+        coinbase: new Address(hexToBytes(env.coinbase)),
+        mixHash: hexToBytes(env.prevRandao),
+      },
+    },
+    { common: chainCommon(config.chainId) },
+  );
+}
+
+/**
+ * Runs transactions in the given order on top of `reader`'s state. A transaction that cannot run
+ * in this block (fee below base fee, no gas room, nonce gap) is deferred with the rest of its
+ * sender's transactions; one that can never run (nonce too low, insufficient funds) is dropped.
+ * The same function runs in the sequencer and, from a trace's witness, in the prover.
+ */
+export async function executeBlock(
+  config: ChainConfig,
+  env: BlockEnv,
+  txs: ExecutableTx[],
+  reader: StateReader,
+  blockHash: BlockHashLookup,
+): Promise<BlockExecution> {
+  const state = new OverlayStateManager(reader);
+  const vm = await vmFor(config, state, blockHash);
+  const block = envBlock(config, env);
+  const included: IncludedTx[] = [];
+  const outcomes: TxOutcome[] = [];
+  const blocked = new Set<Hex>();
+  let gasUsed = 0n;
+  for (const t of txs) {
+    if (blocked.has(t.sender)) {
+      outcomes.push({ hash: t.hash, status: 'deferred', reason: 'an earlier transaction of the sender waits' });
+      continue;
+    }
+    const tx = materialize(t, config.chainId);
+    const maxFee = 'maxFeePerGas' in tx ? tx.maxFeePerGas : tx.gasPrice;
+    if (maxFee < env.baseFeePerGas) {
+      blocked.add(t.sender);
+      outcomes.push({ hash: t.hash, status: 'deferred', reason: 'max fee per gas below base fee' });
+      continue;
+    }
+    if (gasUsed + tx.gasLimit > env.gasLimit) {
+      blocked.add(t.sender);
+      outcomes.push({ hash: t.hash, status: 'deferred', reason: 'block gas limit reached' });
+      continue;
+    }
+    const account = await state.getAccount(tx.getSenderAddress());
+    const nonce = account?.nonce ?? 0n;
+    if (tx.nonce !== nonce) {
+      if (tx.nonce > nonce) {
+        blocked.add(t.sender);
+        outcomes.push({ hash: t.hash, status: 'deferred', reason: `nonce gap: expected ${nonce}` });
+      } else {
+        outcomes.push({ hash: t.hash, status: 'dropped', reason: `nonce too low: next nonce ${nonce}, tx nonce ${tx.nonce}` });
+      }
+      continue;
+    }
+    let result: RunTxResult;
+    try {
+      result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });
+    } catch (e) {
+      blocked.add(t.sender);
+      outcomes.push({ hash: t.hash, status: 'dropped', reason: (e instanceof Error ? e.message : String(e)).split(' -> ')[0] });
+      continue;
+    }
+    gasUsed += result.totalGasSpent;
+    const tip = 'maxPriorityFeePerGas' in tx ? tx.maxPriorityFeePerGas : tx.gasPrice - env.baseFeePerGas;
+    const effectiveTip = tip < maxFee - env.baseFeePerGas ? tip : maxFee - env.baseFeePerGas;
+    outcomes.push({ hash: t.hash, status: 'included', index: included.length });
+    included.push({ tx, hash: t.hash, sender: t.sender, result, cumulativeGasUsed: gasUsed, effectiveGasPrice: env.baseFeePerGas + effectiveTip });
+  }
+  const logsBloom = new Uint8Array(256);
+  for (const i of included) {
+    const bits = i.result.bloom.bitvector;
+    for (let b = 0; b < 256; b++) logsBloom[b] |= bits[b];
+  }
+  return {
+    included,
+    outcomes,
+    gasUsed,
+    diff: state.diff(),
+    transactionsRoot: await orderedTrieRoot(included.map((i) => i.tx.serialize())),
+    receiptsRoot: await orderedTrieRoot(included.map((i) => encodeReceipt(i.result.receipt, i.tx.type))),
+    logsBloom,
+  };
+}
+

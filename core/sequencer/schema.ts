@@ -1,0 +1,35 @@
+import type { SqlPort } from '../storage/sql.ts';
+
+/**
+ * The sequencer's own SQLite schema: hot state, the trie, the pool, recent blocks and the outbox.
+ * Statements are idempotent; `version` guards future migrations.
+ */
+const SCHEMA_VERSION = 1;
+
+const STATEMENTS = [
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS accounts (address TEXT PRIMARY KEY, nonce TEXT NOT NULL, balance TEXT NOT NULL, code_hash TEXT NOT NULL, storage_root TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS storage (address TEXT NOT NULL, slot TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (address, slot)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS code (hash TEXT PRIMARY KEY, code BLOB NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS trie_nodes (key TEXT PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS pool (hash TEXT PRIMARY KEY, sender TEXT NOT NULL, nonce TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, header TEXT NOT NULL, tx_hashes TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS txs (hash TEXT PRIMARY KEY, block INTEGER NOT NULL, idx INTEGER NOT NULL, tx TEXT NOT NULL, receipt TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS txs_by_block ON txs (block, idx)`,
+  `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, block INTEGER NOT NULL, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`,
+];
+
+export function ensureSchema(sql: SqlPort): void {
+  sql.transaction(() => {
+    for (const s of STATEMENTS) sql.query(s);
+    sql.query(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`, String(SCHEMA_VERSION));
+  });
+}
+
+export function getMeta(sql: SqlPort, key: string): string | undefined {
+  return sql.query<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key)[0]?.value;
+}
+
+export function setMeta(sql: SqlPort, key: string, value: string): void {
+  sql.query(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
+}

@@ -1,0 +1,283 @@
+import type { ChainConfig } from '../chain/config.ts';
+import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
+import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
+import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
+import { type ErrorObject, InvalidParamsError, toErrorObject } from '../errors.ts';
+import { nextBaseFee } from '../execution/baseFee.ts';
+import { type BlockEnv, executeBlock, materialize } from '../execution/executeBlock.ts';
+import { keccakHex } from '../chain/keccak.ts';
+import { SqlState } from '../state/sqlState.ts';
+import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
+import type { AccountRecord, StateDiff } from '../state/types.ts';
+import type { SqlPort } from '../storage/sql.ts';
+import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
+import { TxPool } from '../txpool/pool.ts';
+import { buildGenesis } from './genesis.ts';
+import { ensureSchema, getMeta, setMeta } from './schema.ts';
+
+export type SubmitResult = { hash: Hex } | { error: ErrorObject };
+
+/** What the outbox carries to the D1 index and state shards for one block. */
+export interface IndexPayload {
+  block: SealedBlock;
+  /** Account and storage values after the block, for the state shards. */
+  accounts: [Hex, { nonce: string; balance: string; codeHash: Hex } | null][];
+  storage: [Hex, Hex, Hex][];
+  storageCleared: Hex[];
+  codes: [Hex, Hex][];
+}
+
+export interface OutboxEntry {
+  id: number;
+  kind: string;
+  block: number;
+  payload: string;
+  attempts: number;
+}
+
+export interface SealResult {
+  header: RpcBlockHeader;
+  included: Hex[];
+  dropped: { hash: Hex; reason: string }[];
+}
+
+/** Blocks never hold more transactions than this, whatever the gas allows. */
+export const MAX_TXS_PER_BLOCK = 2000;
+/** Recent blocks kept for BLOCKHASH. */
+const BLOCKHASH_WINDOW = 256n;
+
+/**
+ * The sequencer as plain logic over a synchronous SQL port: admits transactions durably, orders
+ * and executes them into blocks, keeps the hot state and recent blocks, and queues every sealed
+ * block in the outbox. The Durable Object (durable-objects/sequencer.ts) only schedules it.
+ */
+export class SequencerCore {
+  readonly state: SqlState;
+  readonly pool: TxPool;
+  private headHeader!: RpcBlockHeader;
+  private readonly recentHashes = new Map<bigint, Hex>();
+
+  constructor(
+    readonly sql: SqlPort,
+    readonly config: ChainConfig,
+  ) {
+    this.state = new SqlState(sql);
+    this.pool = new TxPool(sql);
+  }
+
+  /** Creates the schema and genesis on first start; restores the head and the pool on every start. */
+  async init(): Promise<void> {
+    ensureSchema(this.sql);
+    if (this.sql.query(`SELECT 1 AS one FROM blocks WHERE number = 0`).length === 0) {
+      const genesis = await buildGenesis(this.config);
+      this.sql.transaction(() => {
+        this.state.commit({ accounts: new Map(), storage: new Map(), storageCleared: new Set(), codes: new Map() }, genesis.accounts, genesis.trieNodes);
+        this.writeBlock({ header: genesis.header, transactions: [], receipts: [] });
+        setMeta(this.sql, 'chain_id', this.config.chainId.toString());
+      });
+    }
+    const chainId = getMeta(this.sql, 'chain_id');
+    if (chainId !== this.config.chainId.toString()) {
+      throw new Error(`stored chain id ${chainId} differs from configured CHAIN_ID ${this.config.chainId}: refusing to start`);
+    }
+    this.headHeader = JSON.parse(this.sql.query<{ header: string }>(`SELECT header FROM blocks ORDER BY number DESC LIMIT 1`)[0].header);
+    for (const row of this.sql.query<{ number: number; hash: Hex }>(`SELECT number, hash FROM blocks ORDER BY number DESC LIMIT ?`, Number(BLOCKHASH_WINDOW))) {
+      this.recentHashes.set(BigInt(row.number), row.hash);
+    }
+    this.pool.load();
+  }
+
+  head(): RpcBlockHeader {
+    return this.headHeader;
+  }
+
+  get headNumber(): bigint {
+    return BigInt(this.headHeader.number);
+  }
+
+  /** Base fee the next block will charge. */
+  nextBaseFee(): bigint {
+    const h = this.headHeader;
+    if (h.number === '0x0') return BigInt(h.baseFeePerGas);
+    return nextBaseFee({ baseFeePerGas: BigInt(h.baseFeePerGas), gasUsed: BigInt(h.gasUsed), gasLimit: BigInt(h.gasLimit) }, this.config.baseFeeFloor);
+  }
+
+  stateNonce(address: Hex): bigint {
+    return this.state.account(address)?.nonce ?? 0n;
+  }
+
+  pendingNonce(address: Hex): bigint {
+    return this.pool.pendingNonce(address, this.stateNonce(address));
+  }
+
+  /**
+   * Admits edge-checked transactions. Each is validated against committed state and written to
+   * SQLite; all of a call's admissions commit in one transaction, before the caller is answered.
+   */
+  submit(txs: CheckedTransaction[]): SubmitResult[] {
+    const minBaseFee = this.nextBaseFee();
+    return this.sql.transaction(() =>
+      txs.map((t) => {
+        try {
+          if (t.gasLimit > this.config.blockGasLimit) throw new InvalidParamsError(`exceeds block gas limit: gas ${t.gasLimit}, limit ${this.config.blockGasLimit}`);
+          const account = this.state.account(t.sender);
+          this.pool.admit(t, account?.nonce ?? 0n, account?.balance ?? 0n, minBaseFee);
+          return { hash: t.hash };
+        } catch (e) {
+          return { error: toErrorObject(e) };
+        }
+      }),
+    );
+  }
+
+  hasPending(): boolean {
+    return this.pool.size > 0;
+  }
+
+  /**
+   * Seals one block from the pool: executes, computes the state root from the diff, and commits
+   * state, block, pool removals and the outbox entry in one SQL transaction. Returns null when no
+   * transaction could run.
+   */
+  async seal(nowMs: number): Promise<SealResult | null> {
+    const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK);
+    if (runnable.length === 0) {
+      if (stale.length > 0) this.dropStale(stale.map((t) => t.hash));
+      return null;
+    }
+    const parent = this.headHeader;
+    const timestampFromClock = BigInt(Math.floor(nowMs / 1000));
+    const parentTimestamp = BigInt(parent.timestamp);
+    const env: BlockEnv = {
+      number: BigInt(parent.number) + 1n,
+      parentHash: parent.hash,
+      timestamp: timestampFromClock > parentTimestamp ? timestampFromClock : parentTimestamp,
+      baseFeePerGas: this.nextBaseFee(),
+      gasLimit: this.config.blockGasLimit,
+      coinbase: lower(this.config.feeRecipient),
+      prevRandao: keccakHex(parent.hash),
+    };
+    const exec = await executeBlock(this.config, env, runnable, this.state, (n) => this.recentHashes.get(n));
+    const dropped = exec.outcomes.filter((o) => o.status === 'dropped').map((o) => ({ hash: o.hash, reason: (o as { reason: string }).reason }));
+    const removed = [...exec.included.map((i) => i.hash), ...dropped.map((d) => d.hash), ...stale.map((t) => t.hash)];
+    if (exec.included.length === 0) {
+      if (removed.length > 0) this.dropStale(removed);
+      return null;
+    }
+    const db = new BufferedTrieDb(this.state);
+    const update = await applyDiffToTrie(db, parent.stateRoot, exec.diff, (a) => this.state.account(a));
+    const header = sealHeader(this.config.chainId, env, exec, update.stateRoot);
+    const block = formatSealedBlock(header, exec);
+    const payload = indexPayload(block, exec.diff, update.accounts);
+    try {
+      this.sql.transaction(() => {
+        this.state.commit(exec.diff, update.accounts, db.pending);
+        this.pool.remove(removed);
+        this.writeBlock(block);
+        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, Number(env.number), JSON.stringify(payload));
+      });
+    } catch (e) {
+      this.state.reset();
+      throw e;
+    }
+    this.state.afterCommit(exec.diff, update.accounts, db.pending);
+    this.pool.afterRemove(removed);
+    this.headHeader = header;
+    this.recentHashes.set(env.number, header.hash);
+    this.recentHashes.delete(env.number - BLOCKHASH_WINDOW);
+    return { header, included: exec.included.map((i) => i.hash), dropped };
+  }
+
+  private dropStale(hashes: Hex[]): void {
+    this.sql.transaction(() => this.pool.remove(hashes));
+    this.pool.afterRemove(hashes);
+  }
+
+  private writeBlock(block: SealedBlock): void {
+    const n = Number(BigInt(block.header.number));
+    this.sql.query(
+      `INSERT INTO blocks (number, hash, header, tx_hashes) VALUES (?, ?, ?, ?)`,
+      n,
+      block.header.hash,
+      JSON.stringify(block.header),
+      JSON.stringify(block.transactions.map((t) => t.hash)),
+    );
+    block.transactions.forEach((tx, i) => {
+      this.sql.query(`INSERT INTO txs (hash, block, idx, tx, receipt) VALUES (?, ?, ?, ?, ?)`, tx.hash, n, i, JSON.stringify(tx), JSON.stringify(block.receipts[i]));
+    });
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  blockNumberByHash(hash: Hex): bigint | undefined {
+    const row = this.sql.query<{ number: number }>(`SELECT number FROM blocks WHERE hash = ?`, lower(hash))[0];
+    return row ? BigInt(row.number) : undefined;
+  }
+
+  block(number: bigint, fullTransactions: boolean): (RpcBlockHeader & { transactions: (Hex | RpcTransaction)[] }) | null {
+    const row = this.sql.query<{ header: string; tx_hashes: string }>(`SELECT header, tx_hashes FROM blocks WHERE number = ?`, Number(number))[0];
+    if (!row) return null;
+    const header = JSON.parse(row.header) as RpcBlockHeader;
+    const transactions = fullTransactions
+      ? this.sql.query<{ tx: string }>(`SELECT tx FROM txs WHERE block = ? ORDER BY idx`, Number(number)).map((r) => JSON.parse(r.tx) as RpcTransaction)
+      : (JSON.parse(row.tx_hashes) as Hex[]);
+    return { ...header, transactions };
+  }
+
+  blockReceipts(number: bigint): RpcReceipt[] | null {
+    if (number > this.headNumber) return null;
+    return this.sql.query<{ receipt: string }>(`SELECT receipt FROM txs WHERE block = ? ORDER BY idx`, Number(number)).map((r) => JSON.parse(r.receipt));
+  }
+
+  receipt(hash: Hex): RpcReceipt | null {
+    const row = this.sql.query<{ receipt: string }>(`SELECT receipt FROM txs WHERE hash = ?`, lower(hash))[0];
+    return row ? JSON.parse(row.receipt) : null;
+  }
+
+  /** A mined transaction, or a pending one from the pool (with null block fields). */
+  transaction(hash: Hex): RpcTransaction | null {
+    const h = lower(hash);
+    const row = this.sql.query<{ tx: string }>(`SELECT tx FROM txs WHERE hash = ?`, h)[0];
+    if (row) return JSON.parse(row.tx);
+    const pending = this.pool.get(h);
+    if (!pending) return null;
+    return formatTransaction(materialize(pending, this.config.chainId), pending.hash, pending.sender, null);
+  }
+
+  account(address: Hex): AccountRecord | undefined {
+    return this.state.account(lower(address));
+  }
+
+  // ---- outbox ------------------------------------------------------------------------------
+
+  outboxPending(limit: number): OutboxEntry[] {
+    return this.sql.query<{ id: number; kind: string; block: number; payload: string; attempts: number }>(
+      `SELECT id, kind, block, payload, attempts FROM outbox ORDER BY id LIMIT ?`,
+      limit,
+    );
+  }
+
+  outboxDone(id: number): void {
+    this.sql.query(`DELETE FROM outbox WHERE id = ?`, id);
+  }
+
+  outboxFailed(id: number, error: string): void {
+    this.sql.query(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, error.slice(0, 500), id);
+  }
+
+  outboxSize(): number {
+    return this.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`)[0].n;
+  }
+}
+
+function indexPayload(block: SealedBlock, diff: StateDiff, accounts: Map<Hex, AccountRecord | null>): IndexPayload {
+  const storage: [Hex, Hex, Hex][] = [];
+  for (const [address, slots] of diff.storage) for (const [slot, value] of slots) storage.push([address, slot, value]);
+  return {
+    block,
+    accounts: [...accounts].map(([a, r]) => [a, r ? { nonce: r.nonce.toString(), balance: r.balance.toString(), codeHash: r.codeHash } : null]),
+    storage,
+    storageCleared: [...diff.storageCleared],
+    codes: [...diff.codes].map(([h, c]) => [h, bytesToHex(c)]),
+  };
+}

@@ -1,0 +1,80 @@
+import { Capability, createTxFromRLP, type TypedTransaction, TransactionType } from '@ethereumjs/tx';
+import { chainCommon } from '../chain/common.ts';
+import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { InvalidParamsError, ServerError } from '../errors.ts';
+
+/** Largest raw transaction accepted, as geth's txpool: 128 KiB. */
+export const MAX_TX_BYTES = 128 * 1024;
+
+/** A transaction checked at the edge: decoded, signature verified, sender recovered. */
+export interface CheckedTransaction {
+  raw: Hex;
+  hash: Hex;
+  sender: Hex;
+  /** 64-byte public key, so the sequencer never repeats the recovery. */
+  senderPubKey: Hex;
+  type: number;
+  nonce: bigint;
+  gasLimit: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  value: bigint;
+  /** gasLimit * maxFeePerGas + value: what the sender must hold. */
+  cost: bigint;
+}
+
+export function parseRawTransaction(raw: string, chainId: bigint): TypedTransaction {
+  if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw)) {
+    throw new InvalidParamsError('invalid raw transaction: expected 0x-prefixed hex bytes');
+  }
+  if ((raw.length - 2) / 2 > MAX_TX_BYTES) throw new ServerError(`oversized data: transaction size ${(raw.length - 2) / 2}, limit ${MAX_TX_BYTES}`);
+  const bytes = hexToBytes(raw);
+  if (bytes[0] === TransactionType.BlobEIP4844) {
+    throw new ServerError('blob transactions are not supported: this chain has no blob data availability');
+  }
+  let tx: TypedTransaction;
+  try {
+    tx = createTxFromRLP(bytes, { common: chainCommon(chainId) });
+  } catch (e) {
+    const reason = (e instanceof Error ? e.message : String(e)).split(' (tx type=')[0].split('\n')[0];
+    if (/chain ?id/i.test(reason)) throw new ServerError(`invalid chain id for signer: have ${reason}, want ${chainId}`);
+    throw new InvalidParamsError(`invalid raw transaction: ${reason}`);
+  }
+  return tx;
+}
+
+/** Decodes and checks what can be checked without state: type, chain id, signature, size, intrinsic gas. */
+export function checkRawTransaction(raw: string, chainId: bigint, blockGasLimit: bigint): CheckedTransaction {
+  const tx = parseRawTransaction(raw, chainId);
+  if (tx.type === TransactionType.Legacy && !tx.supports(Capability.EIP155ReplayProtection)) {
+    throw new ServerError('only replay-protected (EIP-155) transactions allowed over RPC');
+  }
+  if ('chainId' in tx && tx.chainId !== chainId) {
+    throw new ServerError(`invalid chain id for signer: have ${tx.chainId} want ${chainId}`);
+  }
+  if (!tx.isSigned()) throw new InvalidParamsError('invalid raw transaction: not signed');
+  let pubKey: Uint8Array;
+  try {
+    pubKey = tx.getSenderPublicKey();
+  } catch {
+    throw new ServerError('invalid sender: signature does not recover a public key');
+  }
+  const errors = tx.getValidationErrors();
+  if (errors.some((e) => e.startsWith('gasLimit is too low'))) throw new ServerError(`intrinsic gas too low: gas ${tx.gasLimit}`);
+  if (errors.length > 0) throw new ServerError(`invalid transaction: ${errors.join('; ')}`);
+  if (tx.gasLimit > blockGasLimit) throw new ServerError(`exceeds block gas limit: gas ${tx.gasLimit}, limit ${blockGasLimit}`);
+  const fees = 'maxFeePerGas' in tx ? { max: tx.maxFeePerGas, tip: tx.maxPriorityFeePerGas } : { max: tx.gasPrice, tip: tx.gasPrice };
+  return {
+    raw: raw.toLowerCase() as Hex,
+    hash: bytesToHex(tx.hash()),
+    sender: bytesToHex(tx.getSenderAddress().bytes),
+    senderPubKey: bytesToHex(pubKey),
+    type: tx.type,
+    nonce: tx.nonce,
+    gasLimit: tx.gasLimit,
+    maxFeePerGas: fees.max,
+    maxPriorityFeePerGas: fees.tip,
+    value: tx.value,
+    cost: tx.gasLimit * fees.max + tx.value,
+  };
+}
