@@ -65,11 +65,12 @@ export class ExecutionRevertedError extends RpcError {
 export interface ErrorObject {
   code: number;
   message: string;
-  data?: unknown;
+  /** Revert data or a transaction hash: always a string here. */
+  data?: string;
 }
 
 export function toErrorObject(e: unknown): ErrorObject {
-  if (e instanceof RpcError) return e.data === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, data: e.data };
+  if (e instanceof RpcError) return e.data === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, data: String(e.data) };
   return { code: -32603, message: e instanceof Error ? e.message : String(e) };
 }
 

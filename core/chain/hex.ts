@@ -23,3 +23,6 @@ export function toWord(b: Uint8Array): Uint8Array {
 export function lower(address: string): Hex {
   return address.toLowerCase() as Hex;
 }
+
+/** Big-endian hex to bigint; '0x' (empty) is zero. */
+export const hexToBigInt = (h: string): bigint => (h === '0x' ? 0n : BigInt(h));

@@ -8,7 +8,7 @@ import { type BlockEnv, executeBlock, materialize } from '../execution/executeBl
 import { keccakHex } from '../chain/keccak.ts';
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
-import type { AccountRecord, StateDiff } from '../state/types.ts';
+import { type AccountRecord, emptyDiff, type StateDiff } from '../state/types.ts';
 import type { SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 import { TxPool } from '../txpool/pool.ts';
@@ -71,8 +71,10 @@ export class SequencerCore {
     if (this.sql.query(`SELECT 1 AS one FROM blocks WHERE number = 0`).length === 0) {
       const genesis = await buildGenesis(this.config);
       this.sql.transaction(() => {
-        this.state.commit({ accounts: new Map(), storage: new Map(), storageCleared: new Set(), codes: new Map() }, genesis.accounts, genesis.trieNodes);
-        this.writeBlock({ header: genesis.header, transactions: [], receipts: [] });
+        this.state.commit(emptyDiff(), genesis.accounts, genesis.trieNodes);
+        const block = { header: genesis.header, transactions: [], receipts: [] };
+        this.writeBlock(block);
+        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', 0, ?)`, JSON.stringify(indexPayload(block, emptyDiff(), genesis.accounts)));
         setMeta(this.sql, 'chain_id', this.config.chainId.toString());
       });
     }

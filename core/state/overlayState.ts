@@ -1,5 +1,5 @@
-import type { StateManagerInterface } from '@ethereumjs/common';
-import { Account, type AccountFields, type Address, unpadBytes } from '@ethereumjs/util';
+import type { AccountFields, StateManagerInterface } from '@ethereumjs/common';
+import { Account, type Address, unpadBytes } from '@ethereumjs/util';
 import { keccak as keccak256 } from '../chain/keccak.ts';
 import { bytesToHex, type Hex, hexToBytes, toWord } from '../chain/hex.ts';
 import { type AccountRecord, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, type StateDiff, type StateReader } from './types.ts';

@@ -1,0 +1,183 @@
+import { createTx, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
+import { Address } from '@ethereumjs/util';
+import { runTx, type RunTxResult } from '@ethereumjs/vm';
+import { chainCommon } from '../chain/common.ts';
+import type { ChainConfig } from '../chain/config.ts';
+import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { ExecutionRevertedError, InvalidParamsError, ServerError } from '../errors.ts';
+import { OverlayStateManager } from '../state/overlayState.ts';
+import type { StateReader } from '../state/types.ts';
+import { type BlockEnv, type BlockHashLookup, envBlock, vmFor } from './executeBlock.ts';
+
+/** A call object as eth_call / eth_estimateGas take it, already parsed. */
+export interface CallRequest {
+  from?: Hex;
+  to?: Hex | null;
+  gas?: bigint;
+  gasPrice?: bigint;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  value?: bigint;
+  data?: Hex;
+  nonce?: bigint;
+  accessList?: { address: Hex; storageKeys: Hex[] }[];
+  authorizationList?: { chainId: bigint; address: Hex; nonce: bigint; yParity: bigint; r: bigint; s: bigint }[];
+}
+
+export interface CallOutcome {
+  result: RunTxResult;
+  returnData: Hex;
+}
+
+const ZERO_ADDRESS: Hex = '0x0000000000000000000000000000000000000000';
+
+const PANIC_REASONS: Record<number, string> = {
+  0x00: 'generic panic',
+  0x01: 'assert(false)',
+  0x11: 'arithmetic underflow or overflow',
+  0x12: 'division or modulo by zero',
+  0x21: 'enum overflow',
+  0x22: 'invalid encoded storage byte array accessed',
+  0x31: 'out-of-bounds array access; popping on an empty array',
+  0x32: 'out-of-bounds access of an array or bytesN',
+  0x41: 'out of memory',
+  0x51: 'uninitialized function',
+};
+
+/** The reason geth puts in "execution reverted: <reason>" for Error(string) and Panic(uint256). */
+export function revertReason(data: Hex): string | undefined {
+  try {
+    if (data.startsWith('0x08c379a0') && data.length >= 138) {
+      const len = Number(BigInt(`0x${data.slice(74, 138)}`));
+      const bytes = hexToBytes(`0x${data.slice(138, 138 + len * 2)}`);
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    }
+    if (data.startsWith('0x4e487b71') && data.length === 74) {
+      const code = Number(BigInt(`0x${data.slice(10)}`));
+      return PANIC_REASONS[code] ?? `unknown panic code: 0x${code.toString(16)}`;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function buildTx(config: ChainConfig, req: CallRequest, nonce: bigint, gasLimit: bigint): TypedTransaction {
+  const common = chainCommon(config.chainId);
+  const base = {
+    nonce,
+    gasLimit,
+    to: req.to ?? undefined,
+    value: req.value ?? 0n,
+    data: req.data ?? '0x',
+  };
+  let data: TypedTxData;
+  if (req.authorizationList && req.authorizationList.length > 0) {
+    if (!req.to) throw new InvalidParamsError('an EIP-7702 call needs a destination');
+    data = {
+      ...base,
+      type: 4,
+      maxFeePerGas: req.maxFeePerGas ?? 0n,
+      maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n,
+      accessList: req.accessList ?? [],
+      authorizationList: req.authorizationList.map((a) => ({
+        chainId: `0x${a.chainId.toString(16)}`,
+        address: a.address,
+        nonce: `0x${a.nonce.toString(16)}`,
+        yParity: `0x${a.yParity.toString(16)}`,
+        r: `0x${a.r.toString(16)}`,
+        s: `0x${a.s.toString(16)}`,
+      })),
+    } as TypedTxData;
+  } else if (req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined || req.gasPrice === undefined) {
+    data = { ...base, type: 2, maxFeePerGas: req.maxFeePerGas ?? 0n, maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n, accessList: req.accessList ?? [] } as TypedTxData;
+  } else {
+    data = { ...base, type: 1, gasPrice: req.gasPrice, accessList: req.accessList ?? [] } as TypedTxData;
+  }
+  const tx = createTx(data, { common, freeze: false });
+  const from = new Address(hexToBytes(req.from ?? ZERO_ADDRESS));
+  // Calls are unsigned: impersonate the requested sender.
+  tx.getSenderAddress = () => from;
+  return tx;
+}
+
+/**
+ * Runs a call object on top of `reader` without keeping any change. Without fee fields the call
+ * runs with a zero base fee, as geth does, so that accounts without funds can call.
+ */
+export async function simulate(
+  config: ChainConfig,
+  env: BlockEnv,
+  reader: StateReader,
+  blockHash: BlockHashLookup,
+  req: CallRequest,
+  opts: { gasLimit?: bigint; reportAccessList?: boolean } = {},
+): Promise<CallOutcome> {
+  const hasFees = req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined;
+  const callEnv: BlockEnv = hasFees ? env : { ...env, baseFeePerGas: 0n };
+  const state = new OverlayStateManager(reader);
+  const vm = await vmFor(config, state, blockHash);
+  const fromAccount = await reader.account((req.from ?? ZERO_ADDRESS).toLowerCase() as Hex);
+  const tx = buildTx(config, req, req.nonce ?? fromAccount?.nonce ?? 0n, opts.gasLimit ?? req.gas ?? env.gasLimit);
+  let result: RunTxResult;
+  try {
+    result = await runTx(vm, {
+      tx,
+      block: envBlock(config, callEnv),
+      skipBalance: true,
+      skipNonce: true,
+      skipBlockGasLimitValidation: true,
+      skipHardForkValidation: true,
+      reportAccessList: opts.reportAccessList,
+    });
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).split(' -> ')[0].split(' (block=')[0];
+    throw new ServerError(message);
+  }
+  return { result, returnData: bytesToHex(result.execResult.returnValue) };
+}
+
+/** Throws the geth-shaped error for a failed call: code 3 with revert data, or -32000. */
+export function throwIfFailed(outcome: CallOutcome): void {
+  const err = outcome.result.execResult.exceptionError;
+  if (!err) return;
+  if (err.error === 'revert') throw new ExecutionRevertedError(outcome.returnData, revertReason(outcome.returnData));
+  throw new ServerError(err.error);
+}
+
+/**
+ * Smallest gas limit with which the call succeeds: one run at the cap, then a binary search
+ * from the gas it used, stopping within 1.5% as geth does.
+ */
+export async function estimateGas(
+  config: ChainConfig,
+  env: BlockEnv,
+  reader: StateReader,
+  blockHash: BlockHashLookup,
+  req: CallRequest,
+): Promise<bigint> {
+  const cap = req.gas ?? env.gasLimit;
+  const atCap = await simulate(config, env, reader, blockHash, req, { gasLimit: cap });
+  throwIfFailed(atCap);
+  const ok = async (gas: bigint) => {
+    try {
+      const o = await simulate(config, env, reader, blockHash, req, { gasLimit: gas });
+      return !o.result.execResult.exceptionError;
+    } catch {
+      return false;
+    }
+  };
+  let lo = atCap.result.totalGasSpent - 1n;
+  let hi = cap;
+  const optimistic = ((atCap.result.totalGasSpent + (atCap.result.gasRefund ?? 0n) + 2300n) * 64n) / 63n;
+  if (optimistic < hi && (await ok(optimistic))) hi = optimistic;
+  else lo = optimistic < hi ? optimistic : lo;
+  if (lo < 21_000n - 1n) lo = 20_999n;
+  while (lo + 1n < hi) {
+    if ((hi - lo) * 1000n < hi * 15n) break;
+    const mid = (lo + hi) / 2n;
+    if (await ok(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}

@@ -1,0 +1,40 @@
+import { RLP } from '@ethereumjs/rlp';
+import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { BufferedTrieDb, decodeAccount, openTrie, type TrieNodeSource } from './stateTrie.ts';
+import { type AccountRecord, EMPTY_TRIE_ROOT, type StateReader } from './types.ts';
+
+/**
+ * State at any past block, read through the state trie at that block's root. Trie nodes are
+ * never deleted, so every sealed block's state stays readable and provable.
+ */
+export class TrieStateReader implements StateReader {
+  private readonly db: BufferedTrieDb;
+  private readonly accounts = new Map<Hex, AccountRecord | undefined>();
+
+  constructor(
+    private readonly root: Hex,
+    nodes: TrieNodeSource,
+    private readonly codes: Pick<StateReader, 'code'>,
+  ) {
+    this.db = new BufferedTrieDb(nodes);
+  }
+
+  async account(address: Hex): Promise<AccountRecord | undefined> {
+    if (this.accounts.has(address)) return this.accounts.get(address);
+    const raw = await openTrie(this.db, this.root).get(hexToBytes(address));
+    const r = raw ? decodeAccount(raw) : undefined;
+    this.accounts.set(address, r);
+    return r;
+  }
+
+  async storage(address: Hex, slot: Hex): Promise<Hex> {
+    const a = await this.account(address);
+    if (!a || a.storageRoot === EMPTY_TRIE_ROOT) return '0x';
+    const raw = await openTrie(this.db, a.storageRoot).get(hexToBytes(slot));
+    return raw ? bytesToHex(RLP.decode(raw) as Uint8Array) : '0x';
+  }
+
+  code(codeHash: Hex) {
+    return this.codes.code(codeHash);
+  }
+}

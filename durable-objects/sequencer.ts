@@ -1,0 +1,252 @@
+import { DurableObject } from 'cloudflare:workers';
+import { type ChainConfig, parseChainConfig } from '../core/chain/config.ts';
+import type { Hex } from '../core/chain/hex.ts';
+import type { RpcReceipt, RpcTransaction } from '../core/chain/types.ts';
+import { type ErrorObject, toErrorObject } from '../core/errors.ts';
+import type { CallRequest } from '../core/execution/call.ts';
+import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
+import { StateQueries } from '../core/sequencer/queries.ts';
+import { SequencerCore, type SubmitResult } from '../core/sequencer/sequencer.ts';
+import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
+import type { Env } from '../workers/env.ts';
+import { flushOutboxEntry } from '../workers/index-db/writer.ts';
+import { doSql } from './doSql.ts';
+
+/** A result or the error to answer with: errors cross the RPC boundary as plain objects. */
+export type Outcome<T> = { ok: T } | { error: ErrorObject };
+
+async function outcome<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: await fn() };
+  } catch (e) {
+    return { error: toErrorObject(e) };
+  }
+}
+
+/**
+ * The sequencer Durable Object: a thin shell that schedules the runtime-free SequencerCore.
+ * Blocks are sealed back to back while transactions wait (each seal takes everything that arrived
+ * during the previous one), and the alarm is the backstop that seals after an eviction. Sealed
+ * blocks leave through the outbox, flushed to D1 off the hot path.
+ */
+export class Sequencer extends DurableObject<Env> {
+  private readonly config: ChainConfig;
+  private readonly core: SequencerCore;
+  private readonly queries: StateQueries;
+  private sealTimer: ReturnType<typeof setTimeout> | undefined;
+  private sealing = false;
+  private flushing = false;
+  private alarmArmed = false;
+  private readonly waiters = new Map<Hex, ((r: RpcReceipt | null) => void)[]>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = parseChainConfig(env);
+    this.core = new SequencerCore(doSql(ctx.storage), this.config);
+    this.queries = new StateQueries(this.core);
+    void ctx.blockConcurrencyWhile(async () => {
+      await this.core.init();
+      if (this.core.hasPending()) this.scheduleSeal();
+      if (this.core.outboxSize() > 0) void this.flushOutbox();
+    });
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  /** Admits transactions; each answer is given only once its admission is durable. */
+  async submit(txs: CheckedTransaction[]): Promise<SubmitResult[]> {
+    const results = this.core.submit(txs);
+    if (results.some((r) => 'hash' in r)) {
+      this.scheduleSeal();
+      await this.armAlarm();
+    }
+    return results;
+  }
+
+  /** eth_sendRawTransactionSync: admit, then wait (bounded) for the receipt. */
+  async submitAndWait(tx: CheckedTransaction, timeoutMs: number): Promise<{ hash: Hex; receipt: RpcReceipt | null } | { error: ErrorObject }> {
+    const [result] = await this.submit([tx]);
+    if ('error' in result) return result;
+    const receipt = await this.waitForReceipt(result.hash, timeoutMs);
+    return { hash: result.hash, receipt };
+  }
+
+  private waitForReceipt(hash: Hex, timeoutMs: number): Promise<RpcReceipt | null> {
+    const existing = this.core.receipt(hash);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(null), timeoutMs);
+      const finish = (r: RpcReceipt | null) => {
+        clearTimeout(timer);
+        const list = this.waiters.get(hash)?.filter((f) => f !== finish) ?? [];
+        if (list.length) this.waiters.set(hash, list);
+        else this.waiters.delete(hash);
+        resolve(r);
+      };
+      this.waiters.set(hash, [...(this.waiters.get(hash) ?? []), finish]);
+    });
+  }
+
+  private scheduleSeal(): void {
+    if (this.sealTimer !== undefined || this.sealing) return;
+    this.sealTimer = setTimeout(() => {
+      this.sealTimer = undefined;
+      void this.sealOnce();
+    }, 0);
+  }
+
+  private async sealOnce(): Promise<void> {
+    if (this.sealing) return;
+    this.sealing = true;
+    try {
+      const sealed = await this.core.seal(Date.now());
+      if (sealed) {
+        for (const hash of [...sealed.included, ...sealed.dropped.map((d) => d.hash)]) {
+          const list = this.waiters.get(hash);
+          if (list) for (const f of [...list]) f(this.core.receipt(hash));
+        }
+        void this.flushOutbox();
+      }
+    } catch (e) {
+      console.error('seal failed', e);
+    } finally {
+      this.sealing = false;
+    }
+    // Yield to the event loop between blocks so that waiting submissions join the next one.
+    if (this.core.hasPending()) this.scheduleSeal();
+  }
+
+  private async armAlarm(): Promise<void> {
+    if (this.alarmArmed) return;
+    this.alarmArmed = true;
+    await this.ctx.storage.setAlarm(Date.now() + this.config.blockTimeMs);
+  }
+
+  /** Backstop after eviction or a failed flush: seal what waits, flush the outbox, re-arm if needed. */
+  override async alarm(): Promise<void> {
+    this.alarmArmed = false;
+    while (this.core.hasPending() && !this.sealing) {
+      const before = this.core.headNumber;
+      await this.sealOnce();
+      if (this.core.headNumber === before) break;
+    }
+    await this.flushOutbox();
+    if (this.core.hasPending() || this.core.outboxSize() > 0) await this.armAlarm();
+  }
+
+  /** Writes sealed blocks to D1 in order; an entry that fails stays and is retried by the alarm. */
+  async flushOutbox(): Promise<{ flushed: number; remaining: number }> {
+    if (this.flushing) return { flushed: 0, remaining: this.core.outboxSize() };
+    this.flushing = true;
+    let flushed = 0;
+    try {
+      for (;;) {
+        const entries = this.core.outboxPending(8);
+        if (entries.length === 0) break;
+        for (const entry of entries) {
+          try {
+            await flushOutboxEntry(this.env, this.config, entry);
+            this.core.outboxDone(entry.id);
+            flushed++;
+          } catch (e) {
+            this.core.outboxFailed(entry.id, e instanceof Error ? e.message : String(e));
+            console.error(`outbox entry ${entry.id} (block ${entry.block}) failed`, e);
+            await this.armAlarm();
+            return { flushed, remaining: this.core.outboxSize() };
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+    return { flushed, remaining: this.core.outboxSize() };
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  headNumber(): bigint {
+    return this.core.headNumber;
+  }
+
+  head() {
+    return this.core.head();
+  }
+
+  nextBaseFee(): bigint {
+    return this.core.nextBaseFee();
+  }
+
+  block(number: bigint, full: boolean) {
+    return this.core.block(number, full);
+  }
+
+  blockByHash(hash: Hex, full: boolean) {
+    const n = this.core.blockNumberByHash(hash);
+    return n === undefined ? null : this.core.block(n, full);
+  }
+
+  blockNumberByHash(hash: Hex): bigint | null {
+    return this.core.blockNumberByHash(hash) ?? null;
+  }
+
+  blockReceipts(number: bigint): RpcReceipt[] | null {
+    return this.core.blockReceipts(number);
+  }
+
+  receipt(hash: Hex): RpcReceipt | null {
+    return this.core.receipt(hash);
+  }
+
+  transaction(hash: Hex): RpcTransaction | null {
+    return this.core.transaction(hash);
+  }
+
+  pendingNonce(address: Hex): bigint {
+    return this.core.pendingNonce(address.toLowerCase() as Hex);
+  }
+
+  async account(address: Hex, number: bigint): Promise<Outcome<{ balance: bigint; nonce: bigint }>> {
+    return outcome(async () => ({ balance: await this.queries.balance(address, number), nonce: await this.queries.nonce(address, number) }));
+  }
+
+  async code(address: Hex, number: bigint): Promise<Outcome<Uint8Array>> {
+    return outcome(() => this.queries.code(address, number));
+  }
+
+  async storageAt(address: Hex, slot: Hex, number: bigint): Promise<Outcome<Hex>> {
+    return outcome(() => this.queries.storage(address, slot, number));
+  }
+
+  async call(req: CallRequest, number: bigint): Promise<Outcome<Hex>> {
+    return outcome(() => this.queries.call(req, number));
+  }
+
+  async estimateGas(req: CallRequest, number: bigint): Promise<Outcome<bigint>> {
+    return outcome(() => this.queries.estimateGas(req, number));
+  }
+
+  async createAccessList(req: CallRequest, number: bigint) {
+    return outcome(() => this.queries.createAccessList(req, number));
+  }
+
+  async proof(address: Hex, slots: Hex[], number: bigint) {
+    return outcome(() => this.queries.proof(address, slots, number));
+  }
+
+  feeHistory(blockCount: number, newest: bigint, percentiles: number[]): Outcome<FeeHistory> {
+    try {
+      return { ok: feeHistory(this.core, blockCount, newest, percentiles) };
+    } catch (e) {
+      return { error: toErrorObject(e) };
+    }
+  }
+
+  status() {
+    return {
+      head: this.core.headNumber,
+      headHash: this.core.head().hash,
+      pending: this.core.pool.size,
+      outbox: this.core.outboxSize(),
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import type { Migration } from '../workers/index-db/migrate.ts';
+
+/** The chain index in D1: blocks, transactions with receipts, and logs for eth_getLogs. */
+export const indexMigrations: Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, header TEXT NOT NULL, tx_hashes TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS txs (hash TEXT PRIMARY KEY, block INTEGER NOT NULL, idx INTEGER NOT NULL, tx TEXT NOT NULL, receipt TEXT NOT NULL)`,
+      `CREATE INDEX IF NOT EXISTS txs_by_block ON txs (block, idx)`,
+      `CREATE TABLE IF NOT EXISTS logs (block INTEGER NOT NULL, log_index INTEGER NOT NULL, address TEXT NOT NULL, topic0 TEXT, topic1 TEXT, topic2 TEXT, topic3 TEXT, log TEXT NOT NULL, PRIMARY KEY (block, log_index))`,
+      `CREATE INDEX IF NOT EXISTS logs_by_address ON logs (address, block)`,
+      `CREATE INDEX IF NOT EXISTS logs_by_topic0 ON logs (topic0, block)`,
+      `CREATE TABLE IF NOT EXISTS indexed_head (id INTEGER PRIMARY KEY CHECK (id = 0), number INTEGER NOT NULL)`,
+    ],
+  },
+];

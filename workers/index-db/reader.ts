@@ -1,0 +1,138 @@
+import type { ChainConfig } from '../../core/chain/config.ts';
+import { type Hex, lower } from '../../core/chain/hex.ts';
+import { shardOf } from '../../core/chain/shard.ts';
+import type { RpcBlockHeader, RpcLog, RpcReceipt, RpcTransaction } from '../../core/chain/types.ts';
+import { type Env, stateShards } from '../env.ts';
+
+export type RpcBlock = RpcBlockHeader & { transactions: (Hex | RpcTransaction)[] };
+
+export interface LogQuery {
+  fromBlock: number;
+  toBlock: number;
+  addresses: Hex[];
+  /** Per position: null matches anything, else any of the listed topics. */
+  topics: (Hex[] | null)[];
+  limit: number;
+}
+
+/** D1 answers "no such table" until the first block is flushed: that is a miss, not an error. */
+async function orMiss<T>(q: () => Promise<T>, miss: T): Promise<T> {
+  try {
+    return await q();
+  } catch (e) {
+    if (/no such table/i.test(String(e))) return miss;
+    throw e;
+  }
+}
+
+/** Reads of the chain index and state shards in D1, the read path that scales at the edge. */
+export class IndexReader {
+  constructor(
+    private readonly env: Env,
+    private readonly config: ChainConfig,
+  ) {}
+
+  private get db() {
+    return this.env.INDEX_DB;
+  }
+
+  /** Highest block whose index and state rows are all in D1, or -1 before the first flush. */
+  async indexedHead(): Promise<number> {
+    return orMiss(async () => (await this.db.prepare(`SELECT number FROM indexed_head WHERE id = 0`).first<{ number: number }>())?.number ?? -1, -1);
+  }
+
+  private async withTransactions(row: { number: number; header: string; tx_hashes: string } | null, full: boolean): Promise<RpcBlock | null> {
+    if (!row) return null;
+    const header = JSON.parse(row.header) as RpcBlockHeader;
+    if (!full) return { ...header, transactions: JSON.parse(row.tx_hashes) };
+    const txs = await this.db.prepare(`SELECT tx FROM txs WHERE block = ? ORDER BY idx`).bind(row.number).all<{ tx: string }>();
+    return { ...header, transactions: txs.results.map((r) => JSON.parse(r.tx)) };
+  }
+
+  async blockByNumber(n: number, full: boolean): Promise<RpcBlock | null> {
+    return orMiss(async () => this.withTransactions(await this.db.prepare(`SELECT number, header, tx_hashes FROM blocks WHERE number = ?`).bind(n).first(), full), null);
+  }
+
+  async blockByHash(hash: Hex, full: boolean): Promise<RpcBlock | null> {
+    return orMiss(async () => this.withTransactions(await this.db.prepare(`SELECT number, header, tx_hashes FROM blocks WHERE hash = ?`).bind(lower(hash)).first(), full), null);
+  }
+
+  async transaction(hash: Hex): Promise<RpcTransaction | null> {
+    return orMiss(async () => {
+      const row = await this.db.prepare(`SELECT tx FROM txs WHERE hash = ?`).bind(lower(hash)).first<{ tx: string }>();
+      return row ? (JSON.parse(row.tx) as RpcTransaction) : null;
+    }, null);
+  }
+
+  async receipt(hash: Hex): Promise<RpcReceipt | null> {
+    return orMiss(async () => {
+      const row = await this.db.prepare(`SELECT receipt FROM txs WHERE hash = ?`).bind(lower(hash)).first<{ receipt: string }>();
+      return row ? (JSON.parse(row.receipt) as RpcReceipt) : null;
+    }, null);
+  }
+
+  async blockReceipts(n: number): Promise<RpcReceipt[]> {
+    return orMiss(async () => {
+      const rows = await this.db.prepare(`SELECT receipt FROM txs WHERE block = ? ORDER BY idx`).bind(n).all<{ receipt: string }>();
+      return rows.results.map((r) => JSON.parse(r.receipt) as RpcReceipt);
+    }, []);
+  }
+
+  /** Logs in a block range; returns limit + 1 rows at most so the caller can tell it overflowed. */
+  async logs(q: LogQuery): Promise<RpcLog[]> {
+    const where = ['block BETWEEN ? AND ?'];
+    const params: (string | number)[] = [q.fromBlock, q.toBlock];
+    if (q.addresses.length > 0) {
+      where.push(`address IN (${q.addresses.map(() => '?').join(', ')})`);
+      params.push(...q.addresses.map(lower));
+    }
+    q.topics.forEach((alternatives, i) => {
+      if (!alternatives || alternatives.length === 0) return;
+      where.push(`topic${i} IN (${alternatives.map(() => '?').join(', ')})`);
+      params.push(...alternatives.map(lower));
+    });
+    return orMiss(async () => {
+      const rows = await this.db
+        .prepare(`SELECT log FROM logs WHERE ${where.join(' AND ')} ORDER BY block, log_index LIMIT ?`)
+        .bind(...params, q.limit + 1)
+        .all<{ log: string }>();
+      return rows.results.map((r) => JSON.parse(r.log) as RpcLog);
+    }, []);
+  }
+
+  private shard(key: Hex): D1Database {
+    const shards = stateShards(this.env, this.config.stateShards);
+    return shards[shardOf(lower(key), shards.length)];
+  }
+
+  /** Account fields at a block the index has reached. */
+  async account(address: Hex, block: number): Promise<{ nonce: bigint; balance: bigint; codeHash: Hex } | null> {
+    return orMiss(async () => {
+      const row = await this.shard(address)
+        .prepare(`SELECT nonce, balance, code_hash, deleted FROM accounts WHERE address = ? AND block <= ? ORDER BY block DESC LIMIT 1`)
+        .bind(lower(address), block)
+        .first<{ nonce: string; balance: string; code_hash: Hex; deleted: number }>();
+      if (!row || row.deleted) return null;
+      return { nonce: BigInt(row.nonce), balance: BigInt(row.balance), codeHash: row.code_hash };
+    }, null);
+  }
+
+  async code(codeHash: Hex): Promise<Hex | null> {
+    return orMiss(async () => (await this.shard(codeHash).prepare(`SELECT code FROM code WHERE hash = ?`).bind(codeHash).first<{ code: Hex }>())?.code ?? null, null);
+  }
+
+  async storage(address: Hex, slot: Hex, block: number): Promise<Hex> {
+    return orMiss(async () => {
+      const a = lower(address);
+      const row = await this.shard(a)
+        .prepare(
+          `SELECT value FROM storage WHERE address = ?1 AND slot = ?2 AND block <= ?3
+             AND block >= COALESCE((SELECT MAX(block) FROM storage_wipes WHERE address = ?1 AND block <= ?3), 0)
+           ORDER BY block DESC LIMIT 1`,
+        )
+        .bind(a, lower(slot), block)
+        .first<{ value: Hex }>();
+      return row?.value ?? '0x';
+    }, '0x');
+  }
+}

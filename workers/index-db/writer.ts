@@ -1,0 +1,69 @@
+import type { ChainConfig } from '../../core/chain/config.ts';
+import type { Hex } from '../../core/chain/hex.ts';
+import { shardOf } from '../../core/chain/shard.ts';
+import type { IndexPayload, OutboxEntry } from '../../core/sequencer/sequencer.ts';
+import { MAX_BOUND_PARAMS, type SqlValue } from '../../core/storage/sql.ts';
+import { indexMigrations } from '../../migrations/index.ts';
+import { stateMigrations } from '../../migrations/state.ts';
+import { type Env, stateShards } from '../env.ts';
+import { migrate } from './migrate.ts';
+
+/** Multi-row INSERTs that stay under the 100-bound-parameter limit. */
+function insertRows(db: D1Database, head: string, rows: SqlValue[][]): D1PreparedStatement[] {
+  if (rows.length === 0) return [];
+  const width = rows[0].length;
+  const perStatement = Math.floor(MAX_BOUND_PARAMS / width);
+  const tuple = `(${Array(width).fill('?').join(', ')})`;
+  const out: D1PreparedStatement[] = [];
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    out.push(db.prepare(`${head} VALUES ${chunk.map(() => tuple).join(', ')}`).bind(...chunk.flat()));
+  }
+  return out;
+}
+
+/**
+ * Writes one outbox entry to D1. Every statement is an idempotent upsert, so a retry after a
+ * crash between "written" and "acknowledged" rewrites the same rows. Shards are written before
+ * the index, and the index's head moves last: a block the index calls indexed is in every shard.
+ */
+export async function flushOutboxEntry(env: Env, config: ChainConfig, entry: OutboxEntry): Promise<void> {
+  if (entry.kind !== 'index') throw new Error(`unknown outbox entry kind ${entry.kind}`);
+  const p = JSON.parse(entry.payload) as IndexPayload;
+  const n = entry.block;
+  const shards = stateShards(env, config.stateShards);
+  const perShard = shards.map(() => ({ accounts: [] as SqlValue[][], storage: [] as SqlValue[][], wipes: [] as SqlValue[][], code: [] as SqlValue[][] }));
+  const at = (key: Hex) => perShard[shardOf(key, shards.length)];
+  for (const [address, a] of p.accounts) {
+    at(address).accounts.push(a ? [address, n, a.nonce, a.balance, a.codeHash, 0] : [address, n, '0', '0', '0x', 1]);
+  }
+  for (const [address, slot, value] of p.storage) at(address).storage.push([address, slot, n, value]);
+  for (const address of p.storageCleared) at(address).wipes.push([address, n]);
+  for (const [hash, code] of p.codes) at(hash).code.push([hash, code]);
+  await Promise.all(
+    shards.map(async (db, i) => {
+      const rows = perShard[i];
+      const statements = [
+        ...insertRows(db, 'INSERT OR REPLACE INTO accounts (address, block, nonce, balance, code_hash, deleted)', rows.accounts),
+        ...insertRows(db, 'INSERT OR REPLACE INTO storage (address, slot, block, value)', rows.storage),
+        ...insertRows(db, 'INSERT OR REPLACE INTO storage_wipes (address, block)', rows.wipes),
+        ...insertRows(db, 'INSERT OR IGNORE INTO code (hash, code)', rows.code),
+      ];
+      if (statements.length === 0) return;
+      await migrate(db, stateMigrations);
+      await db.batch(statements);
+    }),
+  );
+  const db = env.INDEX_DB;
+  await migrate(db, indexMigrations);
+  const { header, transactions, receipts } = p.block;
+  const logs = receipts.flatMap((r) =>
+    r.logs.map((l) => [n, Number(BigInt(l.logIndex)), l.address, l.topics[0] ?? null, l.topics[1] ?? null, l.topics[2] ?? null, l.topics[3] ?? null, JSON.stringify(l)]),
+  );
+  await db.batch([
+    db.prepare(`INSERT OR REPLACE INTO blocks (number, hash, header, tx_hashes) VALUES (?, ?, ?, ?)`).bind(n, header.hash, JSON.stringify(header), JSON.stringify(transactions.map((t) => t.hash))),
+    ...insertRows(db, 'INSERT OR REPLACE INTO txs (hash, block, idx, tx, receipt)', transactions.map((t, i) => [t.hash, n, i, JSON.stringify(t), JSON.stringify(receipts[i])])),
+    ...insertRows(db, 'INSERT OR REPLACE INTO logs (block, log_index, address, topic0, topic1, topic2, topic3, log)', logs),
+    db.prepare(`INSERT INTO indexed_head (id, number) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET number = MAX(number, excluded.number)`).bind(n),
+  ]);
+}

@@ -1,0 +1,96 @@
+import type { ChainConfig } from '../../core/chain/config.ts';
+import type { Hex } from '../../core/chain/hex.ts';
+import { fromErrorObject, InvalidParamsError, ServerError } from '../../core/errors.ts';
+import type { SubmitResult } from '../../core/sequencer/sequencer.ts';
+import type { CheckedTransaction } from '../../core/tx/decodeTransaction.ts';
+import type { Sequencer } from '../../durable-objects/sequencer.ts';
+import type { Env } from '../env.ts';
+import { IndexReader } from '../index-db/reader.ts';
+import { hash32, quantity } from './params.ts';
+
+export type SequencerStub = DurableObjectStub<Sequencer>;
+
+export function sequencerStub(env: Env): SequencerStub {
+  return env.SEQUENCER.get(env.SEQUENCER.idFromName('sequencer'));
+}
+
+/**
+ * Everything a method handler needs, made per HTTP request: nothing here outlives the request
+ * (no promise or stub is shared across requests through module scope).
+ */
+export class RpcContext {
+  readonly index: IndexReader;
+  readonly sequencer: SequencerStub;
+  private head: Promise<bigint> | undefined;
+  private batch: { txs: CheckedTransaction[]; results: Promise<SubmitResult[]> } | undefined;
+
+  constructor(
+    readonly env: Env,
+    readonly config: ChainConfig,
+  ) {
+    this.index = new IndexReader(env, config);
+    this.sequencer = sequencerStub(env);
+  }
+
+  /** The sequencer's head, asked once per HTTP request. */
+  headNumber(): Promise<bigint> {
+    this.head ??= this.sequencer.headNumber() as Promise<bigint>;
+    return this.head;
+  }
+
+  /**
+   * Submits a checked transaction. All submissions of one JSON-RPC batch made in the same turn
+   * travel in one Durable Object call.
+   */
+  async submit(tx: CheckedTransaction): Promise<Hex> {
+    if (!this.batch) {
+      const txs: CheckedTransaction[] = [];
+      const results = Promise.resolve().then(() => {
+        this.batch = undefined;
+        return this.sequencer.submit(txs) as Promise<SubmitResult[]>;
+      });
+      this.batch = { txs, results };
+    }
+    const { txs, results } = this.batch;
+    const i = txs.push(tx) - 1;
+    const r = (await results)[i];
+    if ('error' in r) throw fromErrorObject(r.error);
+    return r.hash;
+  }
+
+  /**
+   * Resolves a block parameter to a block number. Tags: latest and pending are the head;
+   * safe and finalized are the genesis block until L1 settlement exists; EIP-1898 objects by
+   * number or hash. Returns numbers beyond the head as they are; callers decide.
+   */
+  async blockNumber(tag: unknown): Promise<bigint> {
+    if (tag === undefined || tag === null || tag === 'latest' || tag === 'pending') return this.headNumber();
+    if (tag === 'earliest' || tag === 'safe' || tag === 'finalized') return 0n;
+    if (typeof tag === 'string') return quantity(tag, 'block number');
+    if (typeof tag === 'object' && !Array.isArray(tag)) {
+      const o = tag as { blockNumber?: unknown; blockHash?: unknown };
+      if (o.blockHash !== undefined) {
+        const hash = hash32(o.blockHash, 'blockHash');
+        const fromIndex = await this.index.blockByHash(hash, false);
+        const n = fromIndex ? BigInt(fromIndex.number) : ((await this.sequencer.blockNumberByHash(hash)) as bigint | null);
+        if (n === null) throw new ServerError(`header for hash not found`);
+        return n;
+      }
+      if (o.blockNumber !== undefined) return this.blockNumber(o.blockNumber);
+    }
+    throw new InvalidParamsError('invalid block parameter: expected a tag, a number or an EIP-1898 object');
+  }
+
+  /** A block number that must exist: state queries beyond the head answer "header not found". */
+  async existingBlock(tag: unknown): Promise<bigint> {
+    const n = await this.blockNumber(tag);
+    if (n > (await this.headNumber())) throw new ServerError('header not found');
+    return n;
+  }
+
+  /** Whether historical state at `n` can be read from the D1 shards instead of the sequencer. */
+  async servedByIndex(n: bigint): Promise<boolean> {
+    if (n >= (await this.headNumber())) return false;
+    return n <= BigInt(await this.index.indexedHead());
+  }
+}
