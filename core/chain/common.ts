@@ -1,4 +1,4 @@
-import { Common, Hardfork, Mainnet, createCustomCommon } from '@ethereumjs/common';
+import { type Common, createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common';
 
 /** EthereumJS chain rules for this chain: Prague, with the configured chain id. One per chain id. */
 const cache = new Map<bigint, Common>();

@@ -1,8 +1,8 @@
 import { createBlockHeader } from '@ethereumjs/block';
 import { RLP } from '@ethereumjs/rlp';
-import { Capability, type TypedTransaction, TransactionType } from '@ethereumjs/tx';
+import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx';
 import { Address, bytesToBigInt } from '@ethereumjs/util';
-import type { BlockExecution, BlockEnv, IncludedTx } from '../execution/executeBlock.ts';
+import type { BlockEnv, BlockExecution, IncludedTx } from '../execution/executeBlock.ts';
 import { EMPTY_TRIE_ROOT } from '../state/types.ts';
 import { chainCommon } from './common.ts';
 import { bytesToHex, type Hex, hexToBytes, toQuantity } from './hex.ts';
@@ -126,7 +126,13 @@ export function sealHeader(chainId: bigint, env: BlockEnv, exec: BlockExecution,
 }
 
 function formatReceipt(i: IncludedTx, index: number, header: RpcBlockHeader, firstLogIndex: number): RpcReceipt {
-  const position = { blockHash: header.hash, blockNumber: header.number, blockTimestamp: header.timestamp, transactionHash: i.hash, transactionIndex: q(index) };
+  const position = {
+    blockHash: header.hash,
+    blockNumber: header.number,
+    blockTimestamp: header.timestamp,
+    transactionHash: i.hash,
+    transactionIndex: q(index),
+  };
   const logs: RpcLog[] = (i.result.receipt.logs ?? []).map(([address, topics, data], k) => ({
     address: bytesToHex(address),
     topics: topics.map((t) => bytesToHex(t)),

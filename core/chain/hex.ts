@@ -1,4 +1,4 @@
-import { bytesToHex as toHexView, hexToBytes as fromHexView } from '@ethereumjs/util';
+import { hexToBytes as fromHexView, bytesToHex as toHexView } from '@ethereumjs/util';
 
 export type Hex = `0x${string}`;
 
@@ -26,3 +26,5 @@ export function lower(address: string): Hex {
 
 /** Big-endian hex to bigint; '0x' (empty) is zero. */
 export const hexToBigInt = (h: string): bigint => (h === '0x' ? 0n : BigInt(h));
+
+export const minBigInt = (a: bigint, b: bigint): bigint => (a < b ? a : b);

@@ -1,6 +1,6 @@
 import { createTx, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
 import { Address } from '@ethereumjs/util';
-import { runTx, type RunTxResult } from '@ethereumjs/vm';
+import { type RunTxResult, runTx } from '@ethereumjs/vm';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
@@ -32,16 +32,16 @@ export interface CallOutcome {
 const ZERO_ADDRESS: Hex = '0x0000000000000000000000000000000000000000';
 
 const PANIC_REASONS: Record<number, string> = {
-  0x00: 'generic panic',
-  0x01: 'assert(false)',
-  0x11: 'arithmetic underflow or overflow',
-  0x12: 'division or modulo by zero',
-  0x21: 'enum overflow',
-  0x22: 'invalid encoded storage byte array accessed',
-  0x31: 'out-of-bounds array access; popping on an empty array',
-  0x32: 'out-of-bounds access of an array or bytesN',
-  0x41: 'out of memory',
-  0x51: 'uninitialized function',
+  0: 'generic panic',
+  1: 'assert(false)',
+  17: 'arithmetic underflow or overflow',
+  18: 'division or modulo by zero',
+  33: 'enum overflow',
+  34: 'invalid encoded storage byte array accessed',
+  49: 'out-of-bounds array access; popping on an empty array',
+  50: 'out-of-bounds access of an array or bytesN',
+  65: 'out of memory',
+  81: 'uninitialized function',
 };
 
 /** The reason geth puts in "execution reverted: <reason>" for Error(string) and Panic(uint256). */
@@ -90,7 +90,13 @@ function buildTx(config: ChainConfig, req: CallRequest, nonce: bigint, gasLimit:
       })),
     } as TypedTxData;
   } else if (req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined || req.gasPrice === undefined) {
-    data = { ...base, type: 2, maxFeePerGas: req.maxFeePerGas ?? 0n, maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n, accessList: req.accessList ?? [] } as TypedTxData;
+    data = {
+      ...base,
+      type: 2,
+      maxFeePerGas: req.maxFeePerGas ?? 0n,
+      maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n,
+      accessList: req.accessList ?? [],
+    } as TypedTxData;
   } else {
     data = { ...base, type: 1, gasPrice: req.gasPrice, accessList: req.accessList ?? [] } as TypedTxData;
   }
@@ -149,13 +155,7 @@ export function throwIfFailed(outcome: CallOutcome): void {
  * Smallest gas limit with which the call succeeds: one run at the cap, then a binary search
  * from the gas it used, stopping within 1.5% as geth does.
  */
-export async function estimateGas(
-  config: ChainConfig,
-  env: BlockEnv,
-  reader: StateReader,
-  blockHash: BlockHashLookup,
-  req: CallRequest,
-): Promise<bigint> {
+export async function estimateGas(config: ChainConfig, env: BlockEnv, reader: StateReader, blockHash: BlockHashLookup, req: CallRequest): Promise<bigint> {
   const cap = req.gas ?? env.gasLimit;
   const atCap = await simulate(config, env, reader, blockHash, req, { gasLimit: cap });
   throwIfFailed(atCap);

@@ -1,11 +1,11 @@
 import { createBlock } from '@ethereumjs/block';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { Address } from '@ethereumjs/util';
-import { createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
+import { createVM, encodeReceipt, type RunTxResult, runTx, type VM } from '@ethereumjs/vm';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import type { Hex } from '../chain/hex.ts';
-import { hexToBytes } from '../chain/hex.ts';
+import { hexToBytes, minBigInt } from '../chain/hex.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import type { StateDiff, StateReader } from '../state/types.ts';
 import { orderedTrieRoot } from './orderedTrie.ts';
@@ -157,7 +157,7 @@ export async function executeBlock(
     }
     gasUsed += result.totalGasSpent;
     const tip = 'maxPriorityFeePerGas' in tx ? tx.maxPriorityFeePerGas : tx.gasPrice - env.baseFeePerGas;
-    const effectiveTip = tip < maxFee - env.baseFeePerGas ? tip : maxFee - env.baseFeePerGas;
+    const effectiveTip = minBigInt(tip, maxFee - env.baseFeePerGas);
     outcomes.push({ hash: t.hash, status: 'included', index: included.length });
     included.push({ tx, hash: t.hash, sender: t.sender, result, cumulativeGasUsed: gasUsed, effectiveGasPrice: env.baseFeePerGas + effectiveTip });
   }
@@ -176,4 +176,3 @@ export async function executeBlock(
     logsBloom,
   };
 }
-

@@ -19,7 +19,8 @@ export function feeHistory(core: SequencerCore, blockCount: number, newest: bigi
   const count = BigInt(Math.min(blockCount, MAX_FEE_HISTORY_BLOCKS));
   for (let i = 0; i < percentiles.length; i++) {
     const p = percentiles[i];
-    if (!(p >= 0 && p <= 100) || (i > 0 && p < percentiles[i - 1])) throw new InvalidParamsError('invalid reward percentiles: want increasing values in [0, 100]');
+    if (!(p >= 0 && p <= 100) || (i > 0 && p < percentiles[i - 1]))
+      throw new InvalidParamsError('invalid reward percentiles: want increasing values in [0, 100]');
   }
   const last = newest > core.headNumber ? core.headNumber : newest;
   const first = last - count + 1n < 0n ? 0n : last - count + 1n;

@@ -1,11 +1,11 @@
 import { type Hex, hexToBigInt, lower } from '../chain/hex.ts';
 import type { RpcBlockHeader } from '../chain/types.ts';
-import { estimateGas, simulate, throwIfFailed, type CallRequest } from '../execution/call.ts';
+import { ServerError } from '../errors.ts';
+import { type CallRequest, estimateGas, simulate, throwIfFailed } from '../execution/call.ts';
 import type { BlockEnv } from '../execution/executeBlock.ts';
 import { accountProof } from '../state/proof.ts';
 import { TrieStateReader } from '../state/trieState.ts';
 import type { StateReader } from '../state/types.ts';
-import { ServerError } from '../errors.ts';
 import type { SequencerCore } from './sequencer.ts';
 
 /**

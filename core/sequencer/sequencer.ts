@@ -1,11 +1,11 @@
 import type { ChainConfig } from '../chain/config.ts';
 import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
+import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
 import { type ErrorObject, InvalidParamsError, toErrorObject } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
 import { type BlockEnv, executeBlock, materialize } from '../execution/executeBlock.ts';
-import { keccakHex } from '../chain/keccak.ts';
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
 import { type AccountRecord, emptyDiff, type StateDiff } from '../state/types.ts';
@@ -121,7 +121,8 @@ export class SequencerCore {
     return this.sql.transaction(() =>
       txs.map((t) => {
         try {
-          if (t.gasLimit > this.config.blockGasLimit) throw new InvalidParamsError(`exceeds block gas limit: gas ${t.gasLimit}, limit ${this.config.blockGasLimit}`);
+          if (t.gasLimit > this.config.blockGasLimit)
+            throw new InvalidParamsError(`exceeds block gas limit: gas ${t.gasLimit}, limit ${this.config.blockGasLimit}`);
           const account = this.state.account(t.sender);
           this.pool.admit(t, account?.nonce ?? 0n, account?.balance ?? 0n, minBaseFee);
           return { hash: t.hash };
@@ -205,7 +206,14 @@ export class SequencerCore {
       JSON.stringify(block.transactions.map((t) => t.hash)),
     );
     block.transactions.forEach((tx, i) => {
-      this.sql.query(`INSERT INTO txs (hash, block, idx, tx, receipt) VALUES (?, ?, ?, ?, ?)`, tx.hash, n, i, JSON.stringify(tx), JSON.stringify(block.receipts[i]));
+      this.sql.query(
+        `INSERT INTO txs (hash, block, idx, tx, receipt) VALUES (?, ?, ?, ?, ?)`,
+        tx.hash,
+        n,
+        i,
+        JSON.stringify(tx),
+        JSON.stringify(block.receipts[i]),
+      );
     });
   }
 

@@ -1,14 +1,13 @@
 import type { AccountFields, StateManagerInterface } from '@ethereumjs/common';
 import { Account, type Address, unpadBytes } from '@ethereumjs/util';
-import { keccak as keccak256 } from '../chain/keccak.ts';
 import { bytesToHex, type Hex, hexToBytes, toWord } from '../chain/hex.ts';
+import { keccak as keccak256 } from '../chain/keccak.ts';
 import { type AccountRecord, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, type StateDiff, type StateReader } from './types.ts';
 
 type Undo =
   | { kind: 'account'; key: Hex; had: boolean; prev: AccountRecord | null | undefined }
   | { kind: 'storage'; key: Hex; slot: Hex; had: boolean; prev: Hex | undefined }
   | { kind: 'clear'; key: Hex; wasCleared: boolean; prevSlots: Map<Hex, Hex> | undefined };
-
 
 function toAccount(r: AccountRecord): Account {
   return new Account(r.nonce, r.balance, hexToBytes(r.storageRoot), hexToBytes(r.codeHash));
@@ -190,4 +189,3 @@ export class OverlayStateManager implements StateManagerInterface {
     return new OverlayStateManager(this.base);
   }
 }
-

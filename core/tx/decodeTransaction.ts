@@ -1,4 +1,4 @@
-import { Capability, createTxFromRLP, type TypedTransaction, TransactionType } from '@ethereumjs/tx';
+import { Capability, createTxFromRLP, TransactionType, type TypedTransaction } from '@ethereumjs/tx';
 import { chainCommon } from '../chain/common.ts';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
 import { InvalidParamsError, ServerError } from '../errors.ts';

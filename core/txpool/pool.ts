@@ -90,7 +90,9 @@ export class TxPool {
       throw new ServerError(`max fee per gas less than block base fee: address ${t.sender}, maxFeePerGas: ${t.maxFeePerGas}, baseFee: ${minBaseFee}`);
     }
     if (t.maxPriorityFeePerGas > t.maxFeePerGas) {
-      throw new ServerError(`max priority fee per gas higher than max fee per gas: address ${t.sender}, maxPriorityFeePerGas: ${t.maxPriorityFeePerGas}, maxFeePerGas: ${t.maxFeePerGas}`);
+      throw new ServerError(
+        `max priority fee per gas higher than max fee per gas: address ${t.sender}, maxPriorityFeePerGas: ${t.maxPriorityFeePerGas}, maxFeePerGas: ${t.maxFeePerGas}`,
+      );
     }
     if (balance < t.cost) {
       throw new ServerError(`insufficient funds for gas * price + value: address ${t.sender} have ${balance} want ${t.cost}`);
@@ -128,7 +130,14 @@ export class TxPool {
       cost: p.cost.toString(),
     };
     if (replaced) this.sql.query(`DELETE FROM pool WHERE hash = ?`, replaced.hash);
-    this.sql.query(`INSERT INTO pool (hash, sender, nonce, seq, body) VALUES (?, ?, ?, ?, ?)`, p.hash, p.sender, p.nonce.toString(), p.seq, JSON.stringify(body));
+    this.sql.query(
+      `INSERT INTO pool (hash, sender, nonce, seq, body) VALUES (?, ?, ?, ?, ?)`,
+      p.hash,
+      p.sender,
+      p.nonce.toString(),
+      p.seq,
+      JSON.stringify(body),
+    );
     if (replaced) this.unindex(replaced);
     this.index(p);
     return p;

@@ -50,11 +50,17 @@ export class IndexReader {
   }
 
   async blockByNumber(n: number, full: boolean): Promise<RpcBlock | null> {
-    return orMiss(async () => this.withTransactions(await this.db.prepare(`SELECT number, header, tx_hashes FROM blocks WHERE number = ?`).bind(n).first(), full), null);
+    return orMiss(
+      async () => this.withTransactions(await this.db.prepare(`SELECT number, header, tx_hashes FROM blocks WHERE number = ?`).bind(n).first(), full),
+      null,
+    );
   }
 
   async blockByHash(hash: Hex, full: boolean): Promise<RpcBlock | null> {
-    return orMiss(async () => this.withTransactions(await this.db.prepare(`SELECT number, header, tx_hashes FROM blocks WHERE hash = ?`).bind(lower(hash)).first(), full), null);
+    return orMiss(
+      async () => this.withTransactions(await this.db.prepare(`SELECT number, header, tx_hashes FROM blocks WHERE hash = ?`).bind(lower(hash)).first(), full),
+      null,
+    );
   }
 
   async transaction(hash: Hex): Promise<RpcTransaction | null> {
@@ -118,7 +124,10 @@ export class IndexReader {
   }
 
   async code(codeHash: Hex): Promise<Hex | null> {
-    return orMiss(async () => (await this.shard(codeHash).prepare(`SELECT code FROM code WHERE hash = ?`).bind(codeHash).first<{ code: Hex }>())?.code ?? null, null);
+    return orMiss(
+      async () => (await this.shard(codeHash).prepare(`SELECT code FROM code WHERE hash = ?`).bind(codeHash).first<{ code: Hex }>())?.code ?? null,
+      null,
+    );
   }
 
   async storage(address: Hex, slot: Hex, block: number): Promise<Hex> {

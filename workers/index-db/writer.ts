@@ -58,11 +58,26 @@ export async function flushOutboxEntry(env: Env, config: ChainConfig, entry: Out
   await migrate(db, indexMigrations);
   const { header, transactions, receipts } = p.block;
   const logs = receipts.flatMap((r) =>
-    r.logs.map((l) => [n, Number(BigInt(l.logIndex)), l.address, l.topics[0] ?? null, l.topics[1] ?? null, l.topics[2] ?? null, l.topics[3] ?? null, JSON.stringify(l)]),
+    r.logs.map((l) => [
+      n,
+      Number(BigInt(l.logIndex)),
+      l.address,
+      l.topics[0] ?? null,
+      l.topics[1] ?? null,
+      l.topics[2] ?? null,
+      l.topics[3] ?? null,
+      JSON.stringify(l),
+    ]),
   );
   await db.batch([
-    db.prepare(`INSERT OR REPLACE INTO blocks (number, hash, header, tx_hashes) VALUES (?, ?, ?, ?)`).bind(n, header.hash, JSON.stringify(header), JSON.stringify(transactions.map((t) => t.hash))),
-    ...insertRows(db, 'INSERT OR REPLACE INTO txs (hash, block, idx, tx, receipt)', transactions.map((t, i) => [t.hash, n, i, JSON.stringify(t), JSON.stringify(receipts[i])])),
+    db
+      .prepare(`INSERT OR REPLACE INTO blocks (number, hash, header, tx_hashes) VALUES (?, ?, ?, ?)`)
+      .bind(n, header.hash, JSON.stringify(header), JSON.stringify(transactions.map((t) => t.hash))),
+    ...insertRows(
+      db,
+      'INSERT OR REPLACE INTO txs (hash, block, idx, tx, receipt)',
+      transactions.map((t, i) => [t.hash, n, i, JSON.stringify(t), JSON.stringify(receipts[i])]),
+    ),
     ...insertRows(db, 'INSERT OR REPLACE INTO logs (block, log_index, address, topic0, topic1, topic2, topic3, log)', logs),
     db.prepare(`INSERT INTO indexed_head (id, number) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET number = MAX(number, excluded.number)`).bind(n),
   ]);

@@ -35,7 +35,8 @@ app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this U
 
 app.post('*', async (c) => {
   const declared = Number(c.req.header('content-length') ?? 0);
-  const tooLarge = () => c.json({ jsonrpc: '2.0', id: null, error: toErrorObject(new LimitExceededError(`request body too large: limit ${MAX_BODY_BYTES} bytes`)) }, 413);
+  const tooLarge = () =>
+    c.json({ jsonrpc: '2.0', id: null, error: toErrorObject(new LimitExceededError(`request body too large: limit ${MAX_BODY_BYTES} bytes`)) }, 413);
   if (declared > MAX_BODY_BYTES) return tooLarge();
   const body = await c.req.text();
   if (body.length > MAX_BODY_BYTES) return tooLarge();

@@ -6,7 +6,6 @@ const HEX_DATA = /^0x([0-9a-fA-F]{2})*$/;
 const QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 const LENIENT_QUANTITY = /^0x[0-9a-fA-F]{1,64}$/;
 
-
 export function expectParams(params: unknown, min: number, max: number): unknown[] {
   const list = params === undefined ? [] : params;
   if (!Array.isArray(list)) throw new InvalidParamsError('params must be an array');
@@ -56,7 +55,8 @@ export function callRequest(v: unknown): CallRequest {
   if (o.input !== undefined && o.data !== undefined && String(o.input).toLowerCase() !== String(o.data).toLowerCase()) {
     throw new InvalidParamsError('both "data" and "input" are set and not equal. Please use "input" to pass transaction call data');
   }
-  const opt = <T>(key: string, parse: (x: unknown, n: string) => T): T | undefined => (o[key] === undefined || o[key] === null ? undefined : parse(o[key], key));
+  const opt = <T>(key: string, parse: (x: unknown, n: string) => T): T | undefined =>
+    o[key] === undefined || o[key] === null ? undefined : parse(o[key], key);
   const req: CallRequest = {
     from: opt('from', address),
     to: o.to === null ? null : opt('to', address),

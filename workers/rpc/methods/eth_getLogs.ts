@@ -23,7 +23,12 @@ function parseFilter(v: unknown): { filter: LogFilter; fromBlock?: unknown; toBl
   if (o.blockHash !== undefined && (o.fromBlock !== undefined || o.toBlock !== undefined)) {
     throw new InvalidParamsError('cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other');
   }
-  return { filter: { addresses, topics }, fromBlock: o.fromBlock, toBlock: o.toBlock, blockHash: o.blockHash === undefined ? undefined : hash32(o.blockHash, 'blockHash') };
+  return {
+    filter: { addresses, topics },
+    fromBlock: o.fromBlock,
+    toBlock: o.toBlock,
+    blockHash: o.blockHash === undefined ? undefined : hash32(o.blockHash, 'blockHash'),
+  };
 }
 
 async function logsFromSequencer(c: RpcContext, from: bigint, to: bigint, filter: LogFilter, out: RpcLog[]): Promise<void> {
@@ -59,7 +64,9 @@ export const eth_getLogs: Handler = async (params, c) => {
   const logs: RpcLog[] = [];
   if (from <= indexed) {
     const last = to < indexed ? to : indexed;
-    logs.push(...(await c.index.logs({ fromBlock: Number(from), toBlock: Number(last), addresses: filter.addresses, topics: filter.topics, limit: MAX_LOG_RESULTS })));
+    logs.push(
+      ...(await c.index.logs({ fromBlock: Number(from), toBlock: Number(last), addresses: filter.addresses, topics: filter.topics, limit: MAX_LOG_RESULTS })),
+    );
   }
   if (to > indexed && logs.length <= MAX_LOG_RESULTS) await logsFromSequencer(c, from > indexed ? from : indexed + 1n, to, filter, logs);
   if (logs.length > MAX_LOG_RESULTS) throw new LimitExceededError(`query returned more than ${MAX_LOG_RESULTS} results`);

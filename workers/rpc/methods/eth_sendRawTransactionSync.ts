@@ -11,7 +11,8 @@ export const SYNC_MAX_TIMEOUT_MS = 10_000;
 export const eth_sendRawTransactionSync: Handler = async (params, c) => {
   const [raw, timeout] = expectParams(params, 1, 2);
   const checked = checkRawTransaction(raw as string, c.config.chainId, c.config.blockGasLimit);
-  const requested = timeout === undefined || timeout === null ? SYNC_DEFAULT_TIMEOUT_MS : Number(typeof timeout === 'string' ? quantity(timeout, 'timeout') : timeout);
+  const requested =
+    timeout === undefined || timeout === null ? SYNC_DEFAULT_TIMEOUT_MS : Number(typeof timeout === 'string' ? quantity(timeout, 'timeout') : timeout);
   const timeoutMs = Math.max(1, Math.min(Number.isFinite(requested) ? requested : SYNC_DEFAULT_TIMEOUT_MS, SYNC_MAX_TIMEOUT_MS));
   const r = await c.sequencer.submitAndWait(checked, timeoutMs);
   if ('error' in r) throw fromErrorObject(r.error);

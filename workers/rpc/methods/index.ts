@@ -1,4 +1,3 @@
-import type { Handler } from './types.ts';
 import { eth_accounts } from './eth_accounts.ts';
 import { eth_blockNumber } from './eth_blockNumber.ts';
 import { eth_call } from './eth_call.ts';
@@ -28,6 +27,7 @@ import { eth_sendRawTransactionSync } from './eth_sendRawTransactionSync.ts';
 import { eth_syncing } from './eth_syncing.ts';
 import { net_listening } from './net_listening.ts';
 import { net_version } from './net_version.ts';
+import type { Handler } from './types.ts';
 import { web3_clientVersion } from './web3_clientVersion.ts';
 
 /** Every method the endpoint answers; anything else is -32601. */
