@@ -27,8 +27,9 @@ try {
   const consumers = config.queues.consumers ?? [];
   const crons = config.triggers.crons ?? [];
   console.log('Triggers:');
-  for (const c of consumers) console.log(`  queue consumer   ${c.queue} (batch ${c.max_batch_size}, retries ${c.max_retries}, dead letters to ${c.dead_letter_queue})`);
-  for (const c of crons) console.log(`  cron             ${c}`);
+  for (const c of consumers)
+    console.log(`  queue consumer   ${c.queue} (batch ${c.max_batch_size}, retries ${c.max_retries}, dead letters to ${c.dead_letter_queue})`);
+  for (const c of crons as string[]) console.log(`  cron             ${c}`);
   const required: [string, boolean][] = [
     ['Sequencer Durable Object', /env\.SEQUENCER \(Sequencer\)\s+Durable Object/.test(output)],
     ['D1 index database', /env\.INDEX_DB .*D1 Database/.test(output)],

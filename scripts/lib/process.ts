@@ -45,7 +45,12 @@ export function spawnService(command: string, args: string[], opts: { env?: Node
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   return {
     child,
     output: () => lines.join('').split('\n').slice(-40).join('\n'),

@@ -94,8 +94,9 @@ describe('cast: Token deployed with viem', () => {
   });
 
   it('cast call of a reverting function reports the reason', async () => {
-    const err = await cast('call', '--from', sender, token.address, 'transfer(address,uint256)', freshAddress(), (supply + 1n).toString())
-      .catch((e: unknown) => e);
+    const err = await cast('call', '--from', sender, token.address, 'transfer(address,uint256)', freshAddress(), (supply + 1n).toString()).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(String((err as { stderr?: string }).stderr)).toContain('Token: insufficient balance');
   });

@@ -33,7 +33,16 @@ describe('kill -9 of the local runtime under load', () => {
     const senders = Array.from({ length: SENDERS }, () => privateKeyToAccount(generatePrivateKey()));
     let funderNonce = Number(BigInt(await rpc<string>(url, 'eth_getTransactionCount', [funder.address, 'pending'])));
     for (const s of senders) {
-      const raw = await funder.signTransaction({ chainId, type: 'eip1559', to: s.address, value: parseEther('1'), nonce: funderNonce++, gas: 21_000n, maxFeePerGas: 50_000_000_000n, maxPriorityFeePerGas: 1_000_000n });
+      const raw = await funder.signTransaction({
+        chainId,
+        type: 'eip1559',
+        to: s.address,
+        value: parseEther('1'),
+        nonce: funderNonce++,
+        gas: 21_000n,
+        maxFeePerGas: 50_000_000_000n,
+        maxPriorityFeePerGas: 1_000_000n,
+      });
       await rpc(url, 'eth_sendRawTransactionSync', [raw]);
     }
 
@@ -41,7 +50,16 @@ describe('kill -9 of the local runtime under load', () => {
     let stop = false;
     const loops = senders.map(async (s) => {
       for (let nonce = 0; !stop && nonce < 10_000; nonce++) {
-        const raw = await s.signTransaction({ chainId, type: 'eip1559', to: funder.address, value: 1n, nonce, gas: 21_000n, maxFeePerGas: 50_000_000_000n, maxPriorityFeePerGas: 1_000_000n });
+        const raw = await s.signTransaction({
+          chainId,
+          type: 'eip1559',
+          to: funder.address,
+          value: 1n,
+          nonce,
+          gas: 21_000n,
+          maxFeePerGas: 50_000_000_000n,
+          maxPriorityFeePerGas: 1_000_000n,
+        });
         try {
           acknowledged.push(await rpc<string>(url, 'eth_sendRawTransaction', [raw]));
         } catch {

@@ -5,7 +5,7 @@
  * Each test file uses its own dev accounts so files never share a nonce:
  * viem 1-3, ethers 4, cast 5.
  */
-import { inject } from 'vitest';
+
 import {
   type Abi,
   type Account,
@@ -23,6 +23,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { generatePrivateKey, type HDAccount, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
+import { inject } from 'vitest';
 import { type CompiledContract, compileContract } from '../../scripts/lib/compile.ts';
 import { rpc } from '../../scripts/lib/rpc.ts';
 
@@ -68,8 +69,7 @@ export async function viemClients(url = rpcUrl()): Promise<ViemClients> {
   const chain = await getChain(url);
   const transport = http(url, { retryCount: 0 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: POLL_MS });
-  const wallet = (index: number) =>
-    createWalletClient({ chain, transport, account: devAccount(index), pollingInterval: POLL_MS });
+  const wallet = (index: number) => createWalletClient({ chain, transport, account: devAccount(index), pollingInterval: POLL_MS });
   return { chain, publicClient, wallet };
 }
 

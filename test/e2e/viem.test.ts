@@ -1,11 +1,18 @@
 // viem against the running chain: dev accounts 1 (owner), 2 (alice) and 3 (spender).
 import {
-  type AbiEvent, BaseError, ContractFunctionRevertedError, decodeErrorResult, encodeFunctionData,
-  getAbiItem, isAddressEqual, parseEther, zeroAddress,
+  type AbiEvent,
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  encodeFunctionData,
+  getAbiItem,
+  isAddressEqual,
+  parseEther,
+  zeroAddress,
 } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JsonRpcCallError, rpc } from '../../scripts/lib/rpc.ts';
-import { type DeployedToken, deployToken, freshAddress, type Public, rpcUrl, tokenArtifact, viemClients, waitReceipt, type Wallet } from './helpers.ts';
+import { type DeployedToken, deployToken, freshAddress, type Public, rpcUrl, tokenArtifact, viemClients, type Wallet, waitReceipt } from './helpers.ts';
 
 let pub: Public;
 let owner: Wallet;
@@ -39,7 +46,10 @@ describe('viem: native transfer', () => {
     const n = receipt.blockNumber;
     const bal = (address: `0x${string}`, blockNumber: bigint) => pub.getBalance({ address, blockNumber });
     const [ownerBefore, ownerAfter, toBefore, toAfter] = await Promise.all([
-      bal(owner.account.address, n - 1n), bal(owner.account.address, n), bal(to, n - 1n), bal(to, n),
+      bal(owner.account.address, n - 1n),
+      bal(owner.account.address, n),
+      bal(to, n - 1n),
+      bal(to, n),
     ]);
     expect(ownerBefore - ownerAfter).toBe(value + receipt.gasUsed * receipt.effectiveGasPrice);
     expect(toAfter - toBefore).toBe(value);
@@ -56,8 +66,7 @@ describe('viem: native transfer', () => {
 describe('viem: Token (contracts/Token.sol)', () => {
   const supply = parseEther('1000000');
   let token: DeployedToken;
-  const read = (functionName: string, args: unknown[] = []) =>
-    pub.readContract({ address: token.address, abi: token.abi, functionName, args });
+  const read = (functionName: string, args: unknown[] = []) => pub.readContract({ address: token.address, abi: token.abi, functionName, args });
   beforeAll(async () => {
     token = await deployToken(pub, owner, { name: 'Viem Token', symbol: 'VT', supply });
   });
@@ -97,11 +106,21 @@ describe('viem: Token (contracts/Token.sol)', () => {
 
   it('approve() and transferFrom() spend the allowance', async () => {
     const amount = parseEther('10');
-    const approve = await owner.writeContract({ address: token.address, abi: token.abi, functionName: 'approve', args: [spender.account.address, amount * 3n] });
+    const approve = await owner.writeContract({
+      address: token.address,
+      abi: token.abi,
+      functionName: 'approve',
+      args: [spender.account.address, amount * 3n],
+    });
     expect((await waitReceipt(pub, approve)).status).toBe('success');
     expect(await read('allowance', [owner.account.address, spender.account.address])).toBe(amount * 3n);
     const to = freshAddress();
-    const hash = await spender.writeContract({ address: token.address, abi: token.abi, functionName: 'transferFrom', args: [owner.account.address, to, amount] });
+    const hash = await spender.writeContract({
+      address: token.address,
+      abi: token.abi,
+      functionName: 'transferFrom',
+      args: [owner.account.address, to, amount],
+    });
     expect((await waitReceipt(pub, hash)).status).toBe('success');
     expect(await read('balanceOf', [to])).toBe(amount);
     expect(await read('allowance', [owner.account.address, spender.account.address])).toBe(amount * 2n);
@@ -124,7 +143,10 @@ describe('viem: Token (contracts/Token.sol)', () => {
     const { code, data: revertData } = err as JsonRpcCallError;
     expect(code).toBe(3);
     expect(revertData).toMatch(/^0x08c379a0[0-9a-f]*$/);
-    expect(decodeErrorResult({ abi: token.abi, data: revertData as `0x${string}` })).toMatchObject({ errorName: 'Error', args: ['Token: insufficient balance'] });
+    expect(decodeErrorResult({ abi: token.abi, data: revertData as `0x${string}` })).toMatchObject({
+      errorName: 'Error',
+      args: ['Token: insufficient balance'],
+    });
   });
 
   it('a reverting transaction is included with status reverted, charging only gas', async () => {
@@ -136,7 +158,10 @@ describe('viem: Token (contracts/Token.sol)', () => {
     expect(receipt.logs).toEqual([]);
     expect(await read('balanceOf', [alice.account.address])).toBe(before);
     const n = receipt.blockNumber;
-    const [b0, b1] = await Promise.all([pub.getBalance({ address: alice.account.address, blockNumber: n - 1n }), pub.getBalance({ address: alice.account.address, blockNumber: n })]);
+    const [b0, b1] = await Promise.all([
+      pub.getBalance({ address: alice.account.address, blockNumber: n - 1n }),
+      pub.getBalance({ address: alice.account.address, blockNumber: n }),
+    ]);
     expect(b0 - b1).toBe(receipt.gasUsed * receipt.effectiveGasPrice);
   });
 });

@@ -3,7 +3,10 @@ import { parseEther } from 'viem';
 import { devAccount } from '../support/accounts.ts';
 
 /** One JSON-RPC call through the Worker's own fetch handler, inside workerd. */
-export async function call<T = unknown>(method: string, params: unknown[] = []): Promise<{ result?: T; error?: { code: number; message: string; data?: string } }> {
+export async function call<T = unknown>(
+  method: string,
+  params: unknown[] = [],
+): Promise<{ result?: T; error?: { code: number; message: string; data?: string } }> {
   const res = await exports.default.fetch('http://chain/', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

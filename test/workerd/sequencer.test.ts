@@ -1,5 +1,5 @@
-import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
@@ -74,7 +74,16 @@ describe('sequencer Durable Object in workerd', () => {
     const stub = sequencerStub(env);
     const head = await stub.headNumber();
     const { devAccount } = await import('../support/accounts.ts');
-    const raw = await devAccount(5).signTransaction({ chainId: 1, type: 'eip1559', to: '0x000000000000000000000000000000000000dead', value: 1n, nonce: 0, gas: 21_000n, maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1n });
+    const raw = await devAccount(5).signTransaction({
+      chainId: 1,
+      type: 'eip1559',
+      to: '0x000000000000000000000000000000000000dead',
+      value: 1n,
+      nonce: 0,
+      gas: 21_000n,
+      maxFeePerGas: 3_000_000_000n,
+      maxPriorityFeePerGas: 1n,
+    });
     const r = await call('eth_sendRawTransaction', [raw]);
     expect(r.error?.code).toBe(-32000);
     expect(r.error?.message).toMatch(/chain id/);

@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: our chain against anvil in the same run (burst and closed-loop transfer loads).
+ * See `node scripts/bench.ts --help`. The pieces live in scripts/bench/.
+ */
+import { resolve } from 'node:path';
+import { chainIdOf, derivedAccount, fundAccounts } from './bench/accounts.ts';
+import { HELP, parseArgs, UsageError } from './bench/args.ts';
+import { runBurst } from './bench/burst.ts';
+import { runClosedLoop } from './bench/closedLoop.ts';
+import { type BenchConfig, renderReport, type TargetRuns, writeJson } from './bench/report.ts';
+import { blockHeight, Cleanup, killTrackedSync, restartAnvil, startTargets, stopOwnChildren } from './bench/targets.ts';
+import { deadline } from './bench/util.ts';
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function main(): Promise<number> {
+  let opts: ReturnType<typeof parseArgs>;
+  try {
+    opts = parseArgs(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (opts.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+
+  const cleanup = new Cleanup();
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping the processes started by this run`);
+    void (async () => {
+      await cleanup.run();
+      await stopOwnChildren();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    })();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killTrackedSync);
+
+  try {
+    const timeoutMs = opts.timeoutS * 1000;
+    const targets = await startTargets(
+      { targets: opts.targets, url: opts.url, anvilArgs: opts.anvilArgs, echo: opts.echo, keepData: opts.keepData, log },
+      cleanup,
+    );
+    const runs: TargetRuns[] = targets.map((target) => ({ target, burst: [], closedLoop: [] }));
+    const senders = Array.from({ length: opts.senders }, (_, i) => derivedAccount(opts.seed, 'sender', i));
+    const clients = Array.from({ length: opts.clients }, (_, i) => derivedAccount(opts.seed, 'client', i));
+    const sink = derivedAccount(opts.seed, 'sink', 0).address;
+    const chainIds = new Map<string, number>();
+
+    const live = () => runs.filter((r) => !r.target.error);
+    const guard = async (r: TargetRuns, phase: string, fn: () => Promise<void>) => {
+      if (r.target.error) return;
+      try {
+        await fn();
+      } catch (e) {
+        r.target.error = `${phase}: ${(e as Error).message}`;
+        log(`${r.target.name} FAILED in ${phase}: ${(e as Error).message}`);
+      }
+    };
+
+    const funded = new Set<TargetRuns>();
+    /** Targets that ran a phase since they were (re)started and funded. */
+    const used = new Set<TargetRuns>();
+    const fund = async (r: TargetRuns) => {
+      const url = r.target.url;
+      chainIds.set(url, await chainIdOf(url));
+      await fundAccounts(
+        url,
+        [...senders, ...clients].map((a) => a.address),
+        {
+          amountEth: opts.fundEth,
+          pollMs: opts.pollMs,
+          deadline: deadline(`funding ${senders.length + clients.length} accounts on ${r.target.name}`, timeoutMs),
+          log: (line) => log(`${r.target.name}: ${line}`),
+        },
+      );
+      funded.add(r);
+    };
+    const freshAnvil = (r: TargetRuns) => opts.freshAnvil && r.target.name === 'anvil' && r.target.origin === 'started';
+    /** Before each phase: a fresh anvil (unless BENCH_ANVIL_FRESH=0), funded senders everywhere. */
+    const prepare = async (r: TargetRuns, phase: string) => {
+      if (freshAnvil(r) && used.has(r)) {
+        await restartAnvil(r.target, { echo: opts.echo }, cleanup);
+        funded.delete(r);
+        used.delete(r);
+      }
+      if (!funded.has(r)) await fund(r);
+      used.add(r);
+      log(`${r.target.name}: ${phase} at height ${await blockHeight(r.target.url)}`);
+    };
+
+    await Promise.all(
+      live().map((r) =>
+        guard(r, 'funding', async () => {
+          await fund(r);
+          log(`${r.target.name}: chain id ${chainIds.get(r.target.url)}, ${r.target.clientVersion}${r.target.automine ? ', automine' : ''}`);
+        }),
+      ),
+    );
+
+    for (let rep = 1; rep <= opts.repeat; rep++) {
+      for (const r of live()) {
+        await guard(r, `burst #${rep}`, async () => {
+          await prepare(r, `burst #${rep}`);
+          const res = await runBurst(r.target.url, {
+            chainId: chainIds.get(r.target.url) as number,
+            senders,
+            sink,
+            transfers: opts.transfers,
+            pollMs: opts.pollMs,
+            deadline: deadline(`burst #${rep} on ${r.target.name}`, timeoutMs),
+          });
+          r.burst.push(res);
+          log(
+            `${r.target.name} burst #${rep}: ${res.tps.toFixed(0)} tx/s (last send ${res.sendMs.toFixed(0)} ms, last receipt ${res.totalMs.toFixed(0)} ms, ${res.blocks} blocks)`,
+          );
+        });
+      }
+      for (const r of live()) {
+        await guard(r, `closed loop #${rep}`, async () => {
+          await prepare(r, `closed loop #${rep}`);
+          const res = await runClosedLoop(r.target.url, {
+            chainId: chainIds.get(r.target.url) as number,
+            clients,
+            sink,
+            durationS: opts.durationS,
+            pollMs: opts.pollMs,
+            receiptTimeoutMs: timeoutMs,
+            deadline: deadline(`closed loop #${rep} on ${r.target.name}`, opts.durationS * 1000 + timeoutMs),
+          });
+          r.closedLoop.push(res);
+          log(`${r.target.name} closed loop #${rep}: ${res.tps.toFixed(0)} tx/s, p50 ${res.p50Ms.toFixed(1)} ms, p99 ${res.p99Ms.toFixed(1)} ms`);
+        });
+      }
+    }
+
+    const config: BenchConfig = {
+      transfers: opts.transfers,
+      senders: opts.senders,
+      clients: opts.clients,
+      durationS: opts.durationS,
+      repeat: opts.repeat,
+      pollMs: opts.pollMs,
+      freshAnvil: opts.freshAnvil,
+    };
+    process.stdout.write(`${renderReport(config, runs)}\n`);
+    if (opts.json) {
+      const file = resolve(opts.json);
+      writeJson(file, config, runs);
+      log(`results written to ${file}`);
+    }
+    const failed = runs.filter((r) => r.target.error);
+    return failed.length ? 1 : 0;
+  } finally {
+    if (!stopping) await cleanup.run();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

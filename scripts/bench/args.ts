@@ -1,0 +1,155 @@
+/** Command line and environment of `npm run bench`. */
+import { DEFAULT_FUNDING_ETH } from './accounts.ts';
+import { DEFAULT_ANVIL_ARGS, isLoopbackUrl, type TargetName } from './targets.ts';
+
+export interface BenchOptions {
+  help: boolean;
+  targets: TargetName[];
+  url?: string;
+  transfers: number;
+  senders: number;
+  clients: number;
+  durationS: number;
+  repeat: number;
+  json?: string;
+  // environment
+  seed: string;
+  timeoutS: number;
+  pollMs: number;
+  fundEth: string;
+  echo: boolean;
+  keepData: boolean;
+  freshAnvil: boolean;
+  anvilArgs: string[];
+}
+
+export const HELP = `Usage: npm run bench -- [flags]     (or: node scripts/bench.ts [flags])
+
+Benchmarks our chain against anvil in the same run: starts anvil (automine, its normal dev
+mode; a fresh anvil for every phase, see BENCH_ANVIL_FRESH) and the chain (wrangler dev with a
+fresh temporary persist dir, one instance for the whole run), funds fresh sender accounts with
+one transfer each from the dev mnemonic's accounts, runs a burst load and a closed-loop load
+against each target in turn, and prints medians across repeats side by side with the ratio
+chain/anvil, then the per-repeat numbers. Every process started here is stopped at the end, on
+failure and on Ctrl-C. Progress goes to stderr, the report to stdout.
+
+Flags:
+  --target chain|anvil|both   what to benchmark (default both)
+  --url URL                   benchmark an already running loopback endpoint instead of starting
+                              one: it stands for the chain with --target both or chain (anvil is
+                              still started for the comparison), for anvil with --target anvil
+  --transfers N               burst: transfers per repeat (default 1000)
+  --senders C                 burst: sender accounts, each sends its share back to back (default 32)
+  --clients C                 closed loop: concurrent clients, one account each (default 16)
+  --duration S                closed loop: seconds per repeat (default 10)
+  --repeat R                  repeats of each load; medians are reported (default 3)
+  --json FILE                 also write the results (config, per-repeat, medians, ratios) as JSON
+  --help                      this text
+
+Environment:
+  BENCH_SEED        seed of the sender/client keys, keccak256("seed/role/index") (default edge-rollup-bench)
+  BENCH_TIMEOUT_S   deadline of each phase (funding, one burst, one closed loop beyond its duration)
+                    and of one transaction's receipt in the closed loop (default 120)
+  BENCH_POLL_MS     receipt poll interval, the same for every target (default 5)
+  BENCH_FUND_ETH    ETH sent to each sender/client account by the funding transfers (default ${DEFAULT_FUNDING_ETH})
+  BENCH_ANVIL_FRESH=0  keep one anvil for the whole run; by default an anvil started here is
+                    restarted (and its accounts funded again) before every burst and closed loop,
+                    because anvil 1.7 mines slower as its chain grows (about 1 ms per block at
+                    height 0, 10 ms at 6000; foundry-rs/foundry#15715), which would make results
+                    depend on the order and number of phases
+  BENCH_ANVIL_ARGS  extra arguments for the anvil started here (default "${DEFAULT_ANVIL_ARGS.join(' ')}",
+                    which stops anvil 1.7 from leaving ~1.7 GB of per-block state snapshots in
+                    ~/.foundry/anvil/tmp per run; automine is unchanged). Set to "" for none
+  BENCH_ECHO=1      echo anvil's and wrangler's output
+  BENCH_KEEP_DATA=1 keep the chain's temporary persist dir (its path is printed)
+
+Burst: N EIP-1559 transfers (21000 gas, maxFeePerGas = 2 x latest base fee + 1 gwei) are signed
+before the clock starts; throughput = N / (first send -> last receipt seen); acceptance = N /
+(first send -> last eth_sendRawTransaction answer). All N receipts are checked (status 0x1)
+after the clock stops. Closed loop: each client signs, sends, polls its receipt; latency is
+send -> receipt; tx/s = receipts / elapsed.
+
+Exit status: 0 when every requested target completed every load, 1 otherwise, 2 on bad usage.`;
+
+export class UsageError extends Error {}
+
+function positiveInt(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got ${String(v)}`);
+  return n;
+}
+
+function positiveNumber(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, got ${String(v)}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const o: BenchOptions = {
+    help: false,
+    targets: ['anvil', 'chain'],
+    transfers: 1000,
+    senders: 32,
+    clients: 16,
+    durationS: 10,
+    repeat: 3,
+    seed: env.BENCH_SEED || 'edge-rollup-bench',
+    timeoutS: env.BENCH_TIMEOUT_S ? positiveNumber('BENCH_TIMEOUT_S', env.BENCH_TIMEOUT_S) : 120,
+    pollMs: env.BENCH_POLL_MS ? positiveNumber('BENCH_POLL_MS', env.BENCH_POLL_MS) : 5,
+    fundEth: env.BENCH_FUND_ETH ? String(positiveNumber('BENCH_FUND_ETH', env.BENCH_FUND_ETH)) : DEFAULT_FUNDING_ETH,
+    echo: env.BENCH_ECHO === '1',
+    keepData: env.BENCH_KEEP_DATA === '1',
+    freshAnvil: env.BENCH_ANVIL_FRESH !== '0',
+    anvilArgs: env.BENCH_ANVIL_ARGS === undefined ? DEFAULT_ANVIL_ARGS : env.BENCH_ANVIL_ARGS.split(/\s+/).filter(Boolean),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = () => (arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : argv[++i]);
+    switch (flag) {
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      case '--target': {
+        const v = value();
+        if (v === 'both') o.targets = ['anvil', 'chain'];
+        else if (v === 'anvil' || v === 'chain') o.targets = [v];
+        else throw new UsageError(`--target must be chain, anvil or both, got ${String(v)}`);
+        break;
+      }
+      case '--url': {
+        const v = value();
+        if (!v || !isLoopbackUrl(v)) throw new UsageError(`--url must be an http URL on a loopback address (127.0.0.1, localhost, ::1), got ${String(v)}`);
+        o.url = v;
+        break;
+      }
+      case '--transfers':
+        o.transfers = positiveInt(flag, value());
+        break;
+      case '--senders':
+        o.senders = positiveInt(flag, value());
+        break;
+      case '--clients':
+        o.clients = positiveInt(flag, value());
+        break;
+      case '--duration':
+        o.durationS = positiveNumber(flag, value());
+        break;
+      case '--repeat':
+        o.repeat = positiveInt(flag, value());
+        break;
+      case '--json': {
+        const v = value();
+        if (!v) throw new UsageError('--json needs a file name');
+        o.json = v;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument ${arg} (see --help)`);
+    }
+  }
+  return o;
+}

@@ -1,0 +1,77 @@
+/**
+ * The sequencer's hot path without any runtime around it: edge checks, admission and sealing of
+ * blocks of signed transfers, on the core over node:sqlite. The before/after figure for changes
+ * to the hot path: `node scripts/bench/core.ts [--txs N] [--senders C] [--rounds R]`.
+ */
+import { keccak256, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { parseChainConfig } from '../../core/chain/config.ts';
+import { SequencerCore } from '../../core/sequencer/sequencer.ts';
+import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
+import { nodeSql } from '../../test/support/nodeSql.ts';
+
+export interface CoreFigures {
+  txs: number;
+  checkUsPerTx: number;
+  submitUsPerTx: number;
+  sealUsPerTx: number;
+  sealTxPerSec: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function benchCore(opts: { txs: number; senders: number; rounds: number }): Promise<CoreFigures> {
+  const senders = Array.from({ length: opts.senders }, (_, i) => privateKeyToAccount(keccak256(toHex(`core-bench-sender-${i}`))));
+  const config = parseChainConfig({ GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
+  const seq = new SequencerCore(nodeSql(), config);
+  await seq.init();
+  const perSender = Math.ceil(opts.txs / opts.senders);
+  const nonces = senders.map(() => 0);
+  const check: number[] = [];
+  const submit: number[] = [];
+  const seal: number[] = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    const raws: string[] = [];
+    for (let n = 0; n < perSender; n++) {
+      for (const [i, s] of senders.entries()) {
+        if (raws.length === opts.txs) break;
+        raws.push(
+          await s.signTransaction({
+            chainId: Number(config.chainId),
+            type: 'eip1559',
+            to: '0x000000000000000000000000000000000000dead',
+            value: 1n,
+            nonce: nonces[i]++,
+            gas: 21_000n,
+            maxFeePerGas: 10n ** 10n,
+            maxPriorityFeePerGas: 1n,
+          }),
+        );
+      }
+    }
+    let t = performance.now();
+    const checked = raws.map((r) => checkRawTransaction(r, config.chainId, config.blockGasLimit));
+    check.push((performance.now() - t) / raws.length);
+    t = performance.now();
+    seq.submit(checked);
+    submit.push((performance.now() - t) / raws.length);
+    t = performance.now();
+    let sealed = 0;
+    for (let blocks = 0; seq.hasPending() && blocks < 100; blocks++) sealed += (await seq.seal(Date.now()))?.included.length ?? 0;
+    seal.push((performance.now() - t) / raws.length);
+    if (sealed !== raws.length) throw new Error(`sealed ${sealed} of ${raws.length} transactions`);
+  }
+  const sealMs = median(seal);
+  return { txs: opts.txs, checkUsPerTx: median(check) * 1000, submitUsPerTx: median(submit) * 1000, sealUsPerTx: sealMs * 1000, sealTxPerSec: 1000 / sealMs };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  };
+  const f = await benchCore({ txs: arg('txs', 1000), senders: arg('senders', 32), rounds: arg('rounds', 5) });
+  console.log(
+    `core (plain Node, median of rounds): ${f.txs} transfers/block: edge check ${f.checkUsPerTx.toFixed(0)} us/tx, admit ${f.submitUsPerTx.toFixed(0)} us/tx, seal ${f.sealUsPerTx.toFixed(0)} us/tx = ${f.sealTxPerSec.toFixed(0)} tx/s`,
+  );
+}
