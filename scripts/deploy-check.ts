@@ -36,7 +36,7 @@ try {
     ['D1 state shards', /env\.STATE_SHARD_0 .*D1 Database/.test(output) && /env\.STATE_SHARD_1 .*D1 Database/.test(output)],
     ['R2 trace bucket', /env\.TRACES .*R2 Bucket/.test(output)],
     ['proving queue producer', /env\.PROVING_QUEUE .*Queue/.test(output)],
-    ['proving queue consumer', consumers.some((c) => c.queue === 'edge-rollup-proving')],
+    ['proving queue consumer', consumers.some((c: { queue: string }) => c.queue === 'edge-rollup-proving')],
     ['cron trigger', crons.length > 0],
   ];
   const missing = required.filter(([, ok]) => !ok).map(([name]) => name);
