@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, freePort, projectRoot, type Spawned, spawnService } from './process.ts';
+import { freePort, projectRoot, type Spawned, spawnService } from './process.ts';
 import { waitForRpc } from './rpc.ts';
 
 export interface LocalChain extends Spawned {
@@ -13,37 +13,27 @@ export interface StartChainOptions {
   port?: number;
   /** Folder for the local D1, R2, Durable Object and queue state; kept across restarts. */
   persistDir?: string;
-  /** Extra `--var NAME:VALUE` overrides for wrangler.toml's [vars]. */
+  /** Overrides of wrangler.toml's [vars]. */
   vars?: Record<string, string>;
+  /** How often the scheduled (cron) handler fires locally. */
+  cronIntervalMs?: number;
   echo?: boolean;
 }
 
-/** Runs the Worker with `wrangler dev` (workerd through Miniflare) and waits until its RPC answers. */
+/** Runs the Worker with scripts/serve.ts (Miniflare over workerd) and waits until its RPC answers. */
 export async function startChain(opts: StartChainOptions = {}): Promise<LocalChain> {
   const port = opts.port ?? (await freePort());
   const persistDir = opts.persistDir ?? join(projectRoot, '.data', 'chain');
   mkdirSync(persistDir, { recursive: true });
-  const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-  const inspectorPort = await freePort();
+  const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}=${v}`]);
+  const cronArgs = opts.cronIntervalMs === undefined ? [] : ['--cron-interval-ms', String(opts.cronIntervalMs)];
   const proc = spawnService(
-    bin('wrangler'),
-    [
-      'dev',
-      '--local',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(inspectorPort),
-      '--persist-to',
-      persistDir,
-      '--show-interactive-dev-session=false',
-      '--log-level',
-      'warn',
-      ...varArgs,
-    ],
-    { echo: opts.echo, env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
+    process.execPath,
+    [join(projectRoot, 'scripts', 'serve.ts'), '--port', String(port), '--persist', persistDir, ...cronArgs, ...varArgs],
+    {
+      echo: opts.echo,
+      env: { WRANGLER_SEND_METRICS: 'false' },
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   try {

@@ -1,0 +1,90 @@
+/**
+ * The local runtime: the Worker exactly as `wrangler deploy` bundles it, served by Miniflare
+ * (workerd) with every binding of wrangler.toml (Durable Object, D1, R2, Queues) persisted under
+ * one folder, and the cron handler fired on a timer. Miniflare is driven directly rather than
+ * through `wrangler dev`, whose extra proxy hop halves request throughput (see
+ * docs/decisions/0003-local-runtime-miniflare.md).
+ *
+ *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]...
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { bin, projectRoot } from './lib/process.ts';
+
+const HELP = `usage: node scripts/serve.ts [options]
+
+Serves the chain's Worker locally (Miniflare/workerd) and prints "ready <url>" when it answers.
+
+  --port N               port on 127.0.0.1 (default 8787)
+  --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
+  --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
+  --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable)
+  --help                 this text`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8787' },
+    persist: { type: 'string', default: join(projectRoot, '.data', 'chain') },
+    'cron-interval-ms': { type: 'string', default: '60000' },
+    var: { type: 'string', multiple: true, default: [] },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+const persist = resolve(values.persist);
+mkdirSync(persist, { recursive: true });
+// Inside the project: workerd refuses module paths that climb out of the project root.
+mkdirSync(join(projectRoot, '.data'), { recursive: true });
+const buildDir = mkdtempSync(join(projectRoot, '.data', 'build-'));
+execFileSync(bin('wrangler'), ['deploy', '--dry-run', '--outdir', buildDir], {
+  cwd: projectRoot,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+});
+
+const { workerOptions } = unstable_getMiniflareWorkerOptions(join(projectRoot, 'wrangler.toml'));
+// The bundle is one ES module: wrangler's module rules for unbundled sources do not apply.
+const { modulesRules: _rules, bindings, ...options } = workerOptions as typeof workerOptions & { bindings?: Record<string, unknown> };
+const vars: Record<string, unknown> = { ...bindings };
+for (const v of values.var) {
+  const eq = v.indexOf('=');
+  if (eq < 1) throw new Error(`--var wants NAME=VALUE, got ${v}`);
+  vars[v.slice(0, eq)] = v.slice(eq + 1);
+}
+
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    host: '127.0.0.1',
+    port: Number(values.port),
+    resourcePersistencePath: persist,
+    unsafeTriggerHandlers: true,
+    workers: [{ ...options, bindings: vars, name: 'edge-rollup', modules: true, scriptPath: join(buildDir, 'index.js') }],
+  } as never),
+);
+const url = await mf.ready;
+rmSync(buildDir, { recursive: true, force: true });
+console.log(`ready ${url.href}`);
+
+const cronMs = Number(values['cron-interval-ms']);
+const cron =
+  cronMs > 0
+    ? setInterval(() => {
+        fetch(new URL('/cdn-cgi/handler/scheduled', url)).catch((e: unknown) => console.error('scheduled handler failed', e));
+      }, cronMs)
+    : undefined;
+
+const shutdown = async () => {
+  if (cron) clearInterval(cron);
+  await mf.dispose();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
