@@ -135,6 +135,7 @@ async function main(): Promise<number> {
             sink,
             durationS: opts.durationS,
             pollMs: opts.pollMs,
+            receipts: opts.receipts,
             receiptTimeoutMs: timeoutMs,
             deadline: deadline(`closed loop #${rep} on ${r.target.name}`, opts.durationS * 1000 + timeoutMs),
           });
@@ -151,6 +152,7 @@ async function main(): Promise<number> {
       durationS: opts.durationS,
       repeat: opts.repeat,
       pollMs: opts.pollMs,
+      receipts: opts.receipts,
       freshAnvil: opts.freshAnvil,
     };
     process.stdout.write(`${renderReport(config, runs)}\n`);

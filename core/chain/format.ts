@@ -16,6 +16,7 @@ const SHA256_EMPTY: Hex = '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
 export interface BlockPosition {
   blockHash: Hex;
   blockNumber: bigint;
+  blockTimestamp: bigint;
   index: number;
   effectiveGasPrice: bigint;
 }
@@ -28,6 +29,7 @@ export function formatTransaction(tx: TypedTransaction, hash: Hex, from: Hex, at
     nonce: q(tx.nonce),
     blockHash: at ? at.blockHash : null,
     blockNumber: at ? q(at.blockNumber) : null,
+    blockTimestamp: at ? q(at.blockTimestamp) : null,
     transactionIndex: at ? q(at.index) : null,
     from,
     to: tx.to ? (tx.to.toString() as Hex) : null,
@@ -162,8 +164,9 @@ function formatReceipt(i: IncludedTx, index: number, header: RpcBlockHeader, fir
 export function formatSealedBlock(header: RpcBlockHeader, exec: BlockExecution): SealedBlock {
   const blockHash = header.hash;
   const blockNumber = BigInt(header.number);
+  const blockTimestamp = BigInt(header.timestamp);
   const transactions = exec.included.map((i, index) =>
-    formatTransaction(i.tx, i.hash, i.sender, { blockHash, blockNumber, index, effectiveGasPrice: i.effectiveGasPrice }),
+    formatTransaction(i.tx, i.hash, i.sender, { blockHash, blockNumber, blockTimestamp, index, effectiveGasPrice: i.effectiveGasPrice }),
   );
   let logIndex = 0;
   const receipts = exec.included.map((i, index) => {

@@ -37,6 +37,7 @@ export interface RpcTransaction {
   nonce: Hex;
   blockHash: Hex | null;
   blockNumber: Hex | null;
+  blockTimestamp: Hex | null;
   transactionIndex: Hex | null;
   from: Hex;
   to: Hex | null;

@@ -1,12 +1,13 @@
 import { createTx, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
-import { Address } from '@ethereumjs/util';
+import { type Account, Address } from '@ethereumjs/util';
 import { type RunTxResult, runTx } from '@ethereumjs/vm';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
 import { ExecutionRevertedError, InvalidParamsError, ServerError } from '../errors.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
-import type { StateReader } from '../state/types.ts';
+import { EMPTY_CODE_HASH, type StateReader } from '../state/types.ts';
+import { ethereumjsReason } from './errors.ts';
 import { type BlockEnv, type BlockHashLookup, envBlock, vmFor } from './executeBlock.ts';
 
 /** A call object as eth_call / eth_estimateGas take it, already parsed. */
@@ -43,6 +44,39 @@ const PANIC_REASONS: Record<number, string> = {
   65: 'out of memory',
   81: 'uninitialized function',
 };
+
+/**
+ * Geth runs calls without the EIP-3607 check, so a contract can be the `from` of an eth_call.
+ * EthereumJS always checks, so the sender's account is shown without code while its code stays
+ * reachable by address (a call from a contract to itself still runs that contract). The one
+ * visible difference: EXTCODEHASH of the sender inside such a call reads the empty-code hash.
+ */
+class CallStateManager extends OverlayStateManager {
+  private readonly sender: Hex;
+  private readonly reader: StateReader;
+  constructor(reader: StateReader, sender: Hex) {
+    super(reader);
+    this.reader = reader;
+    this.sender = sender;
+  }
+
+  override async getAccount(address: Address): Promise<Account | undefined> {
+    const account = await super.getAccount(address);
+    if (account && address.toString() === this.sender) account.codeHash = hexToBytes(EMPTY_CODE_HASH);
+    return account;
+  }
+
+  override async getCode(address: Address): Promise<Uint8Array> {
+    if (address.toString() !== this.sender) return super.getCode(address);
+    const real = await this.reader.account(this.sender);
+    if (!real || real.codeHash === EMPTY_CODE_HASH) return new Uint8Array();
+    return (await this.reader.code(real.codeHash)) ?? new Uint8Array();
+  }
+
+  override async getCodeSize(address: Address): Promise<number> {
+    return (await this.getCode(address)).length;
+  }
+}
 
 /** The reason geth puts in "execution reverted: <reason>" for Error(string) and Panic(uint256). */
 export function revertReason(data: Hex): string | undefined {
@@ -121,9 +155,10 @@ export async function simulate(
 ): Promise<CallOutcome> {
   const hasFees = req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined;
   const callEnv: BlockEnv = hasFees ? env : { ...env, baseFeePerGas: 0n };
-  const state = new OverlayStateManager(reader);
+  const from = (req.from ?? ZERO_ADDRESS).toLowerCase() as Hex;
+  const state = new CallStateManager(reader, from);
   const vm = await vmFor(config, state, blockHash);
-  const fromAccount = await reader.account((req.from ?? ZERO_ADDRESS).toLowerCase() as Hex);
+  const fromAccount = await reader.account(from);
   const tx = buildTx(config, req, req.nonce ?? fromAccount?.nonce ?? 0n, opts.gasLimit ?? req.gas ?? env.gasLimit);
   let result: RunTxResult;
   try {
@@ -137,8 +172,7 @@ export async function simulate(
       reportAccessList: opts.reportAccessList,
     });
   } catch (e) {
-    const message = (e instanceof Error ? e.message : String(e)).split(' -> ')[0].split(' (block=')[0];
-    throw new ServerError(message);
+    throw new ServerError(ethereumjsReason(e));
   }
   return { result, returnData: bytesToHex(result.execResult.returnValue) };
 }
@@ -157,6 +191,15 @@ export function throwIfFailed(outcome: CallOutcome): void {
  */
 export async function estimateGas(config: ChainConfig, env: BlockEnv, reader: StateReader, blockHash: BlockHashLookup, req: CallRequest): Promise<bigint> {
   const cap = req.gas ?? env.gasLimit;
+  // A plain value transfer to an account without code costs exactly 21000, as geth answers.
+  if (req.to && (!req.data || req.data === '0x') && !req.authorizationList?.length && !req.accessList?.length) {
+    const to = await reader.account(req.to.toLowerCase() as Hex);
+    if (!to || to.codeHash === EMPTY_CODE_HASH) {
+      const transfer = await simulate(config, env, reader, blockHash, req, { gasLimit: 21_000n });
+      throwIfFailed(transfer);
+      return 21_000n;
+    }
+  }
   const atCap = await simulate(config, env, reader, blockHash, req, { gasLimit: cap });
   throwIfFailed(atCap);
   const ok = async (gas: bigint) => {

@@ -8,6 +8,7 @@ import type { Hex } from '../chain/hex.ts';
 import { hexToBytes, minBigInt } from '../chain/hex.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import type { StateDiff, StateReader } from '../state/types.ts';
+import { ethereumjsReason } from './errors.ts';
 import { orderedTrieRoot } from './orderedTrie.ts';
 
 /** The environment a block executes in; everything here is part of the block header. */
@@ -152,7 +153,7 @@ export async function executeBlock(
       result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });
     } catch (e) {
       blocked.add(t.sender);
-      outcomes.push({ hash: t.hash, status: 'dropped', reason: (e instanceof Error ? e.message : String(e)).split(' -> ')[0] });
+      outcomes.push({ hash: t.hash, status: 'dropped', reason: ethereumjsReason(e) });
       continue;
     }
     gasUsed += result.totalGasSpent;

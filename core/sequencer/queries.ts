@@ -13,7 +13,10 @@ import type { SequencerCore } from './sequencer.ts';
  * older blocks through the state trie at their root.
  */
 export class StateQueries {
-  constructor(private readonly core: SequencerCore) {}
+  private readonly core: SequencerCore;
+  constructor(core: SequencerCore) {
+    this.core = core;
+  }
 
   header(number: bigint): RpcBlockHeader {
     if (number === this.core.headNumber) return this.core.head();

@@ -57,10 +57,12 @@ export class SequencerCore {
   private headHeader!: RpcBlockHeader;
   private readonly recentHashes = new Map<bigint, Hex>();
 
-  constructor(
-    readonly sql: SqlPort,
-    readonly config: ChainConfig,
-  ) {
+  readonly sql: SqlPort;
+  readonly config: ChainConfig;
+
+  constructor(sql: SqlPort, config: ChainConfig) {
+    this.sql = sql;
+    this.config = config;
     this.state = new SqlState(sql);
     this.pool = new TxPool(sql);
   }

@@ -37,7 +37,10 @@ export class OverlayStateManager implements StateManagerInterface {
   private checkpoints: number[] = [];
   private readonly original = new Map<string, Uint8Array>();
 
-  constructor(private readonly base: StateReader) {}
+  private readonly base: StateReader;
+  constructor(base: StateReader) {
+    this.base = base;
+  }
 
   readonly originalStorageCache = {
     get: async (address: Address, key: Uint8Array): Promise<Uint8Array> => {

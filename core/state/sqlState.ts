@@ -5,8 +5,10 @@ import type { AccountRecord, StateDiff, StateReader } from './types.ts';
 
 /** Bounded memo: cleared wholesale when full, which keeps it simple and its memory capped. */
 class Memo<K, V> extends Map<K, V> {
-  constructor(private readonly cap: number) {
+  private readonly cap: number;
+  constructor(cap: number) {
     super();
+    this.cap = cap;
   }
   remember(k: K, v: V): V {
     if (this.size >= this.cap) this.clear();
@@ -25,7 +27,10 @@ export class SqlState implements StateReader, TrieNodeSource {
   private readonly codes = new Memo<Hex, Uint8Array | null>(2_000);
   private readonly nodes = new Memo<string, Uint8Array | null>(200_000);
 
-  constructor(private readonly sql: SqlPort) {}
+  private readonly sql: SqlPort;
+  constructor(sql: SqlPort) {
+    this.sql = sql;
+  }
 
   account(address: Hex): AccountRecord | undefined {
     let r = this.accounts.get(address);

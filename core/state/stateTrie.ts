@@ -16,7 +16,10 @@ export interface TrieNodeSource {
  */
 export class BufferedTrieDb implements DB<string, Uint8Array> {
   readonly pending = new Map<string, Uint8Array>();
-  constructor(private readonly source: TrieNodeSource) {}
+  private readonly source: TrieNodeSource;
+  constructor(source: TrieNodeSource) {
+    this.source = source;
+  }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.pending.get(key) ?? (await this.source.node(key));

@@ -11,11 +11,12 @@ export class TrieStateReader implements StateReader {
   private readonly db: BufferedTrieDb;
   private readonly accounts = new Map<Hex, AccountRecord | undefined>();
 
-  constructor(
-    private readonly root: Hex,
-    nodes: TrieNodeSource,
-    private readonly codes: Pick<StateReader, 'code'>,
-  ) {
+  private readonly root: Hex;
+  private readonly codes: Pick<StateReader, 'code'>;
+
+  constructor(root: Hex, nodes: TrieNodeSource, codes: Pick<StateReader, 'code'>) {
+    this.root = root;
+    this.codes = codes;
     this.db = new BufferedTrieDb(nodes);
   }
 

@@ -39,7 +39,10 @@ export class TxPool {
   private readonly bySender = new Map<Hex, Map<bigint, PoolTx>>();
   private seq = 0;
 
-  constructor(private readonly sql: SqlPort) {}
+  private readonly sql: SqlPort;
+  constructor(sql: SqlPort) {
+    this.sql = sql;
+  }
 
   load(): void {
     const rows = this.sql.query<{ hash: Hex; sender: Hex; seq: number; body: string }>(`SELECT hash, sender, seq, body FROM pool ORDER BY seq`);

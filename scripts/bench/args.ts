@@ -16,6 +16,8 @@ export interface BenchOptions {
   seed: string;
   timeoutS: number;
   pollMs: number;
+  /** Closed loop: one eth_sendRawTransactionSync round trip, or send then poll the receipt. */
+  receipts: 'sync' | 'poll';
   fundEth: string;
   echo: boolean;
   keepData: boolean;
@@ -26,8 +28,8 @@ export interface BenchOptions {
 export const HELP = `Usage: npm run bench -- [flags]     (or: node scripts/bench.ts [flags])
 
 Benchmarks our chain against anvil in the same run: starts anvil (automine, its normal dev
-mode; a fresh anvil for every phase, see BENCH_ANVIL_FRESH) and the chain (wrangler dev with a
-fresh temporary persist dir, one instance for the whole run), funds fresh sender accounts with
+mode; a fresh anvil for every phase, see BENCH_ANVIL_FRESH) and the chain (scripts/serve.ts:
+Miniflare over workerd, fresh temporary persist dir, one instance for the whole run), funds fresh sender accounts with
 one transfer each from the dev mnemonic's accounts, runs a burst load and a closed-loop load
 against each target in turn, and prints medians across repeats side by side with the ratio
 chain/anvil, then the per-repeat numbers. Every process started here is stopped at the end, on
@@ -50,6 +52,9 @@ Environment:
   BENCH_SEED        seed of the sender/client keys, keccak256("seed/role/index") (default edge-rollup-bench)
   BENCH_TIMEOUT_S   deadline of each phase (funding, one burst, one closed loop beyond its duration)
                     and of one transaction's receipt in the closed loop (default 120)
+  BENCH_RECEIPTS    closed loop: sync (default) waits for each receipt with one
+                    eth_sendRawTransactionSync call (EIP-7966; anvil and the chain both have it),
+                    poll sends with eth_sendRawTransaction and polls eth_getTransactionReceipt
   BENCH_POLL_MS     receipt poll interval, the same for every target (default 5)
   BENCH_FUND_ETH    ETH sent to each sender/client account by the funding transfers (default ${DEFAULT_FUNDING_ETH})
   BENCH_ANVIL_FRESH=0  keep one anvil for the whole run; by default an anvil started here is
@@ -97,6 +102,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     seed: env.BENCH_SEED || 'edge-rollup-bench',
     timeoutS: env.BENCH_TIMEOUT_S ? positiveNumber('BENCH_TIMEOUT_S', env.BENCH_TIMEOUT_S) : 120,
     pollMs: env.BENCH_POLL_MS ? positiveNumber('BENCH_POLL_MS', env.BENCH_POLL_MS) : 5,
+    receipts: receiptsMode(env.BENCH_RECEIPTS),
     fundEth: env.BENCH_FUND_ETH ? String(positiveNumber('BENCH_FUND_ETH', env.BENCH_FUND_ETH)) : DEFAULT_FUNDING_ETH,
     echo: env.BENCH_ECHO === '1',
     keepData: env.BENCH_KEEP_DATA === '1',
@@ -152,4 +158,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     }
   }
   return o;
+}
+
+function receiptsMode(v: string | undefined): 'sync' | 'poll' {
+  if (v === undefined || v === '' || v === 'sync') return 'sync';
+  if (v === 'poll') return 'poll';
+  throw new Error(`BENCH_RECEIPTS must be sync or poll, got ${v}`);
 }

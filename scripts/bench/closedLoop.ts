@@ -1,6 +1,7 @@
 /**
- * Closed loop: C clients, each repeatedly signs a transfer, sends it and polls for its receipt,
- * recording send-to-receipt latency, until the duration is over (in-flight transactions finish).
+ * Closed loop: C clients, each repeatedly signs a transfer, sends it and waits for its receipt
+ * (one eth_sendRawTransactionSync call, or eth_sendRawTransaction then polling), recording
+ * send-to-receipt latency, until the duration is over (in-flight transactions finish).
  */
 import type { Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
@@ -13,6 +14,7 @@ export interface ClosedLoopOptions {
   sink: Hex;
   durationS: number;
   pollMs: number;
+  receipts: 'sync' | 'poll';
   /** Longest one transaction may wait for its receipt. */
   receiptTimeoutMs: number;
   /** Hard stop for the whole phase. */
@@ -48,16 +50,21 @@ export async function runClosedLoop(url: string, o: ClosedLoopOptions): Promise<
         if (Date.now() > o.deadline.at) throw new DeadlineError(`timed out: ${o.deadline.what}`);
         const tx = await signTransfer(account, { chainId: o.chainId, nonce: nonce++, to: o.sink, value: 1n, fees });
         const sentAt = performance.now();
+        let receipt: { status: string };
         try {
-          await sendRaw(url, tx);
+          if (o.receipts === 'sync') {
+            receipt = await call<{ status: string }>(url, 'eth_sendRawTransactionSync', [tx.raw]);
+          } else {
+            await sendRaw(url, tx);
+            const perTx: Deadline = {
+              at: Math.min(o.deadline.at, Date.now() + o.receiptTimeoutMs),
+              what: `closed-loop client ${c} waiting for the receipt of nonce ${tx.nonce}`,
+            };
+            receipt = await waitForReceipt(url, tx.hash, o.pollMs, perTx);
+          }
         } catch (e) {
           throw new Error(`closed-loop client ${c} nonce ${tx.nonce}: ${(e as Error).message}`);
         }
-        const perTx: Deadline = {
-          at: Math.min(o.deadline.at, Date.now() + o.receiptTimeoutMs),
-          what: `closed-loop client ${c} waiting for the receipt of nonce ${tx.nonce}`,
-        };
-        const receipt = await waitForReceipt(url, tx.hash, o.pollMs, perTx);
         latencies.push(performance.now() - sentAt);
         if (receipt.status !== '0x1') throw new Error(`closed-loop client ${c}: ${tx.hash} has status ${receipt.status}`);
       }

@@ -46,6 +46,7 @@ export interface BenchConfig {
   durationS: number;
   repeat: number;
   pollMs: number;
+  receipts: 'sync' | 'poll';
   /** Whether an anvil started by this run is restarted before every phase. */
   freshAnvil: boolean;
 }
@@ -58,7 +59,7 @@ export function renderReport(config: BenchConfig, runs: TargetRuns[]): string {
   lines.push('');
   lines.push(
     `Load: burst ${config.transfers} transfers from ${config.senders} senders; closed loop ${config.clients} clients for ${config.durationS} s; ` +
-      `receipt poll ${config.pollMs} ms; medians of ${config.repeat} repeat(s).`,
+      `closed-loop receipts ${config.receipts === 'sync' ? 'by eth_sendRawTransactionSync' : `polled every ${config.pollMs} ms`}; burst receipts polled every ${config.pollMs} ms; medians of ${config.repeat} repeat(s).`,
   );
   for (const r of runs) {
     const t = r.target;

@@ -40,33 +40,6 @@ const SCHEMA_FALLBACK: Record<string, string> = { eth_sendRawTransactionSync: 'e
 const RECEIPT_EXTRA_FIELDS: readonly string[] = [];
 const LOG_EXTRA_FIELDS: readonly string[] = [];
 
-/**
- * Known gap, reported and not hidden: the specification requires `blockTimestamp` on mined
- * transaction objects (eth_getTransactionByHash, eth_getTransactionByBlock*AndIndex and the
- * hydrated transactions of eth_getBlockBy*), and the chain does not serve it yet. Until it does,
- * exactly that one name is dropped from the `required` lists of the transaction-info schemas; when
- * present it is still checked against its pattern. Run with CONFORMANCE_STRICT=1 to validate
- * against the unmodified schemas (the affected cases then fail until the chain adds the field).
- */
-const STRICT = process.env.CONFORMANCE_STRICT === '1';
-const KNOWN_MISSING_TX_FIELDS: readonly string[] = STRICT ? [] : ['blockTimestamp'];
-
-/** A copy of `schema` whose transaction-info objects no longer require KNOWN_MISSING_TX_FIELDS. */
-function relaxKnownGaps(schema: object): object {
-  if (KNOWN_MISSING_TX_FIELDS.length === 0) return schema;
-  const walk = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(walk);
-    if (typeof node !== 'object' || node === null) return node;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) out[k] = walk(v);
-    const props = out.properties as Record<string, unknown> | undefined;
-    const isTransactionInfo = props !== undefined && 'hash' in props && 'transactionIndex' in props && 'blockHash' in props;
-    if (isTransactionInfo && Array.isArray(out.required)) out.required = out.required.filter((f) => !KNOWN_MISSING_TX_FIELDS.includes(f as string));
-    return out;
-  };
-  return walk(schema) as object;
-}
-
 const ajv = new Ajv2019({ strict: false, allErrors: true });
 const validators = new Map<string, ValidateFunction>();
 function schemaFor(method: string): { source: string; validate: ValidateFunction } {
@@ -74,7 +47,7 @@ function schemaFor(method: string): { source: string; validate: ValidateFunction
   let validate = validators.get(source);
   if (!validate) {
     const specSchema = specMethods.get(source)?.result.schema;
-    const schema = specSchema ? relaxKnownGaps(specSchema) : LOCAL_SCHEMAS[source];
+    const schema = specSchema ?? LOCAL_SCHEMAS[source];
     if (!schema) throw new Error(`no result schema for ${method}`);
     validate = ajv.compile(schema);
     validators.set(source, validate);

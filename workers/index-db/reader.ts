@@ -27,10 +27,13 @@ async function orMiss<T>(q: () => Promise<T>, miss: T): Promise<T> {
 
 /** Reads of the chain index and state shards in D1, the read path that scales at the edge. */
 export class IndexReader {
-  constructor(
-    private readonly env: Env,
-    private readonly config: ChainConfig,
-  ) {}
+  private readonly env: Env;
+  private readonly config: ChainConfig;
+
+  constructor(env: Env, config: ChainConfig) {
+    this.env = env;
+    this.config = config;
+  }
 
   private get db() {
     return this.env.INDEX_DB;

@@ -33,13 +33,33 @@ app.get('/status', async (c) => {
 
 app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL\n`));
 
+/**
+ * Reads the body up to `limit` bytes. Past the limit the rest is drained and dropped, so the
+ * client finishes its upload and reads the 413 instead of a reset connection.
+ */
+async function readBody(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string | null> {
+  if (!body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size <= limit) chunks.push(chunk);
+  }
+  if (size > limit) return null;
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 app.post('*', async (c) => {
-  const declared = Number(c.req.header('content-length') ?? 0);
-  const tooLarge = () =>
-    c.json({ jsonrpc: '2.0', id: null, error: toErrorObject(new LimitExceededError(`request body too large: limit ${MAX_BODY_BYTES} bytes`)) }, 413);
-  if (declared > MAX_BODY_BYTES) return tooLarge();
-  const body = await c.req.text();
-  if (body.length > MAX_BODY_BYTES) return tooLarge();
+  const body = await readBody(c.req.raw.body, MAX_BODY_BYTES);
+  if (body === null) {
+    return c.json({ jsonrpc: '2.0', id: null, error: toErrorObject(new LimitExceededError(`request body too large: limit ${MAX_BODY_BYTES} bytes`)) }, 413);
+  }
   const result = await dispatch(body, new RpcContext(c.env, chainConfig(c.env)));
   if (result === null) return c.body(null, 204);
   return c.json(result);

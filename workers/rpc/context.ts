@@ -24,10 +24,12 @@ export class RpcContext {
   private head: Promise<bigint> | undefined;
   private batch: { txs: CheckedTransaction[]; results: Promise<SubmitResult[]> } | undefined;
 
-  constructor(
-    readonly env: Env,
-    readonly config: ChainConfig,
-  ) {
+  readonly env: Env;
+  readonly config: ChainConfig;
+
+  constructor(env: Env, config: ChainConfig) {
+    this.env = env;
+    this.config = config;
     this.index = new IndexReader(env, config);
     this.sequencer = sequencerStub(env);
   }

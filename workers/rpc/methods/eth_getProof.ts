@@ -13,5 +13,6 @@ export const eth_getProof: Handler = async (params, c) => {
   const n = await c.existingBlock(tag);
   const r = await c.sequencer.proof(address(a), slots, n);
   if ('error' in r) throw fromErrorObject(r.error);
-  return { ...r.ok, storageProof: r.ok.storageProof.map((p, i) => ({ ...p, key: keys[i] })) };
+  // Keys are echoed as sent, in the lowercase the specification's pattern wants.
+  return { ...r.ok, storageProof: r.ok.storageProof.map((p, i) => ({ ...p, key: String(keys[i]).toLowerCase() })) };
 };
