@@ -1,5 +1,5 @@
 /**
- * `npm start`: runs the chain locally (wrangler dev through scripts/lib/localChain.ts) and prints,
+ * `npm start`: runs the chain locally (scripts/serve.ts: Miniflare over workerd, through scripts/lib/localChain.ts) and prints,
  * as anvil does, the RPC URL, the chain id and the funded development accounts with their keys.
  */
 import { rmSync } from 'node:fs';
@@ -17,10 +17,10 @@ const DEFAULT_PERSIST = join(projectRoot, '.data', 'chain');
 
 const HELP = `Usage: npm start -- [flags]     (or: node scripts/start.ts [flags])
 
-Runs the whole chain on this machine with wrangler dev (workerd through Miniflare: the RPC
+Runs the whole chain on this machine with Miniflare over workerd (scripts/serve.ts: the RPC
 Worker, the Sequencer Durable Object, D1, R2, Queues, cron), waits until its JSON-RPC answers on
 127.0.0.1, prints the RPC URL, the chain id, the ten funded development accounts (mnemonic
-"${DEV_MNEMONIC}") with balances and private keys, then streams wrangler's output
+"${DEV_MNEMONIC}") with balances and private keys, then streams the runtime's output
 until Ctrl-C (SIGINT) or SIGTERM, which stop the chain. State is kept between runs.
 
 Flags:
@@ -103,7 +103,7 @@ async function banner(url: string, port: number, persistDir: string): Promise<st
   );
   const keys = accounts.map(devPrivateKey);
   const out: string[] = [];
-  out.push('', 'edge-rollup: local chain (wrangler dev)', '');
+  out.push('', 'edge-rollup: local chain (Miniflare over workerd)', '');
   out.push('Available Accounts', '==================', '');
   for (const [i, a] of accounts.entries()) out.push(`(${i}) ${a.address} (${balances[i]})`);
   out.push('', 'Private Keys', '==================', '');
@@ -185,7 +185,7 @@ async function main(): Promise<number> {
   const started = chain;
   if (started.alive()) await new Promise<void>((res) => started.child.once('exit', () => res()));
   if (stopping) return new Promise<number>(() => {});
-  process.stderr.write(`wrangler exited (code ${started.child.exitCode ?? started.child.signalCode}); the chain is down\n`);
+  process.stderr.write(`the local runtime exited (code ${started.child.exitCode ?? started.child.signalCode}); the chain is down\n`);
   return 1;
 }
 

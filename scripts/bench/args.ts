@@ -65,7 +65,7 @@ Environment:
   BENCH_ANVIL_ARGS  extra arguments for the anvil started here (default "${DEFAULT_ANVIL_ARGS.join(' ')}",
                     which stops anvil 1.7 from leaving ~1.7 GB of per-block state snapshots in
                     ~/.foundry/anvil/tmp per run; automine is unchanged). Set to "" for none
-  BENCH_ECHO=1      echo anvil's and wrangler's output
+  BENCH_ECHO=1      echo anvil's and the chain runtime's output
   BENCH_KEEP_DATA=1 keep the chain's temporary persist dir (its path is printed)
 
 Burst: N EIP-1559 transfers (21000 gas, maxFeePerGas = 2 x latest base fee + 1 gwei) are signed

@@ -174,9 +174,9 @@ export async function startTargets(o: StartOptions, cleanup: Cleanup): Promise<T
           if (o.keepData) o.log(`chain data kept in ${persistDir}`);
           else rmSync(persistDir, { recursive: true, force: true });
         });
-        o.log(`chain: starting wrangler dev (persist ${persistDir}) ...`);
+        o.log(`chain: starting scripts/serve.ts (persist ${persistDir}) ...`);
         const chain = await startChain({ persistDir, echo: o.echo });
-        track(chain, cleanup, `chain (wrangler pid ${chain.child.pid})`);
+        track(chain, cleanup, `chain (pid ${chain.child.pid})`);
         o.log(`chain: started at ${chain.url}`);
         return { ...(await describe(name, chain.url, 'started')), proc: chain };
       } catch (e) {

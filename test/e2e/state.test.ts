@@ -106,3 +106,12 @@ describe('calls and estimates as geth answers them', () => {
     expect(BigInt(out)).toBe(1234n);
   });
 });
+
+describe('receipts in one round trip', () => {
+  it('viem sendTransactionSync (eth_sendRawTransactionSync) returns the mined receipt', async () => {
+    const to = freshAddress();
+    const receipt = await clients.wallet(0).sendTransactionSync({ to, value: 5n });
+    expect(receipt.status).toBe('success');
+    expect(await clients.publicClient.getBalance({ address: to, blockNumber: receipt.blockNumber })).toBe(5n);
+  });
+});
