@@ -8,7 +8,7 @@
  *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]...
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
@@ -50,8 +50,17 @@ execFileSync(bin('wrangler'), ['deploy', '--dry-run', '--outdir', buildDir], {
   env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
 });
 
+/** Every module of the bundle: the entry first, then what it imports (WebAssembly). */
+function bundleModules(dir: string): { type: 'ESModule' | 'CompiledWasm'; path: string }[] {
+  const files = readdirSync(dir);
+  return [
+    { type: 'ESModule' as const, path: join(dir, 'index.js') },
+    ...files.filter((f) => f.endsWith('.wasm')).map((f) => ({ type: 'CompiledWasm' as const, path: join(dir, f) })),
+  ];
+}
+
 const { workerOptions } = unstable_getMiniflareWorkerOptions(join(projectRoot, 'wrangler.toml'));
-// The bundle is one ES module: wrangler's module rules for unbundled sources do not apply.
+// The bundle's modules are listed explicitly: wrangler's rules for unbundled sources do not apply.
 const { modulesRules: _rules, bindings, ...options } = workerOptions as typeof workerOptions & { bindings?: Record<string, unknown> };
 const vars: Record<string, unknown> = { ...bindings };
 for (const v of values.var) {
@@ -66,7 +75,7 @@ const mf = new Miniflare(
     port: Number(values.port),
     resourcePersistencePath: persist,
     unsafeTriggerHandlers: true,
-    workers: [{ ...options, bindings: vars, name: 'edge-rollup', modules: true, scriptPath: join(buildDir, 'index.js') }],
+    workers: [{ ...options, bindings: vars, name: 'edge-rollup', modulesRoot: buildDir, modules: bundleModules(buildDir) }],
   } as never),
 );
 const url = await mf.ready;

@@ -8,7 +8,7 @@ import { ExecutionRevertedError, InvalidParamsError, ServerError } from '../erro
 import { OverlayStateManager } from '../state/overlayState.ts';
 import { EMPTY_CODE_HASH, type StateReader } from '../state/types.ts';
 import { ethereumjsReason } from './errors.ts';
-import { type BlockEnv, type BlockHashLookup, envBlock, vmFor } from './executeBlock.ts';
+import { type BlockEnv, type BlockHashLookup, Executor, envBlock } from './executeBlock.ts';
 
 /** A call object as eth_call / eth_estimateGas take it, already parsed. */
 export interface CallRequest {
@@ -52,10 +52,14 @@ const PANIC_REASONS: Record<number, string> = {
  * visible difference: EXTCODEHASH of the sender inside such a call reads the empty-code hash.
  */
 class CallStateManager extends OverlayStateManager {
-  private readonly sender: Hex;
-  private readonly reader: StateReader;
-  constructor(reader: StateReader, sender: Hex) {
+  private sender: Hex = ZERO_ADDRESS;
+  private reader: StateReader;
+  constructor(reader: StateReader) {
     super(reader);
+    this.reader = reader;
+  }
+
+  forCall(reader: StateReader, sender: Hex): void {
     this.reader = reader;
     this.sender = sender;
   }
@@ -76,6 +80,11 @@ class CallStateManager extends OverlayStateManager {
   override async getCodeSize(address: Address): Promise<number> {
     return (await this.getCode(address)).length;
   }
+}
+
+/** An executor for calls: its state manager lets contracts be the sender (see CallStateManager). */
+export function callExecutor(config: ChainConfig, reader: StateReader): Executor {
+  return new Executor(config, new CallStateManager(reader));
 }
 
 /** The reason geth puts in "execution reverted: <reason>" for Error(string) and Panic(uint256). */
@@ -151,13 +160,14 @@ export async function simulate(
   reader: StateReader,
   blockHash: BlockHashLookup,
   req: CallRequest,
-  opts: { gasLimit?: bigint; reportAccessList?: boolean } = {},
+  opts: { gasLimit?: bigint; reportAccessList?: boolean; executor?: Executor } = {},
 ): Promise<CallOutcome> {
   const hasFees = req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined;
   const callEnv: BlockEnv = hasFees ? env : { ...env, baseFeePerGas: 0n };
   const from = (req.from ?? ZERO_ADDRESS).toLowerCase() as Hex;
-  const state = new CallStateManager(reader, from);
-  const vm = await vmFor(config, state, blockHash);
+  const exec = opts.executor ?? callExecutor(config, reader);
+  (exec.state as CallStateManager).forCall(reader, from);
+  const vm = await exec.prepare(reader, blockHash);
   const fromAccount = await reader.account(from);
   const tx = buildTx(config, req, req.nonce ?? fromAccount?.nonce ?? 0n, opts.gasLimit ?? req.gas ?? env.gasLimit);
   let result: RunTxResult;
@@ -189,22 +199,29 @@ export function throwIfFailed(outcome: CallOutcome): void {
  * Smallest gas limit with which the call succeeds: one run at the cap, then a binary search
  * from the gas it used, stopping within 1.5% as geth does.
  */
-export async function estimateGas(config: ChainConfig, env: BlockEnv, reader: StateReader, blockHash: BlockHashLookup, req: CallRequest): Promise<bigint> {
+export async function estimateGas(
+  config: ChainConfig,
+  env: BlockEnv,
+  reader: StateReader,
+  blockHash: BlockHashLookup,
+  req: CallRequest,
+  executor: Executor = callExecutor(config, reader),
+): Promise<bigint> {
   const cap = req.gas ?? env.gasLimit;
   // A plain value transfer to an account without code costs exactly 21000, as geth answers.
   if (req.to && (!req.data || req.data === '0x') && !req.authorizationList?.length && !req.accessList?.length) {
     const to = await reader.account(req.to.toLowerCase() as Hex);
     if (!to || to.codeHash === EMPTY_CODE_HASH) {
-      const transfer = await simulate(config, env, reader, blockHash, req, { gasLimit: 21_000n });
+      const transfer = await simulate(config, env, reader, blockHash, req, { gasLimit: 21_000n, executor });
       throwIfFailed(transfer);
       return 21_000n;
     }
   }
-  const atCap = await simulate(config, env, reader, blockHash, req, { gasLimit: cap });
+  const atCap = await simulate(config, env, reader, blockHash, req, { gasLimit: cap, executor });
   throwIfFailed(atCap);
   const ok = async (gas: bigint) => {
     try {
-      const o = await simulate(config, env, reader, blockHash, req, { gasLimit: gas });
+      const o = await simulate(config, env, reader, blockHash, req, { gasLimit: gas, executor });
       return !o.result.execResult.exceptionError;
     } catch {
       return false;

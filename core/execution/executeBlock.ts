@@ -66,21 +66,44 @@ export function materialize(t: ExecutableTx, chainId: bigint): TypedTransaction 
   return tx;
 }
 
-export async function vmFor(config: ChainConfig, state: OverlayStateManager, blockHash: BlockHashLookup): Promise<VM> {
-  return createVM({
-    common: chainCommon(config.chainId),
-    stateManager: state,
-    blockchain: {
-      async getBlock(n: number) {
-        const h = blockHash(BigInt(n));
-        return { hash: () => (h ? hexToBytes(h) : new Uint8Array(32)) };
-      },
-      async putBlock() {},
-      shallowCopy() {
-        return this;
-      },
-    } as never,
-  });
+const NO_STATE: StateReader = { account: () => undefined, storage: () => '0x', code: () => undefined };
+
+/**
+ * One EVM kept across blocks: building a VM costs milliseconds (EVM setup, chain parameters),
+ * more than executing a small block. Each use resets the overlay state and the block hash source.
+ * Execution never yields to other work mid-block (state reads resolve without I/O), and each
+ * owner (sequencer, call simulation, prover) keeps its own executor.
+ */
+export class Executor {
+  readonly state: OverlayStateManager;
+  private readonly config: ChainConfig;
+  private vm: VM | undefined;
+  private hashes: BlockHashLookup = () => undefined;
+
+  constructor(config: ChainConfig, state: OverlayStateManager = new OverlayStateManager(NO_STATE)) {
+    this.config = config;
+    this.state = state;
+  }
+
+  async prepare(reader: StateReader, blockHash: BlockHashLookup): Promise<VM> {
+    this.state.reset(reader);
+    this.hashes = blockHash;
+    this.vm ??= await createVM({
+      common: chainCommon(this.config.chainId),
+      stateManager: this.state,
+      blockchain: {
+        getBlock: async (n: number) => {
+          const h = this.hashes(BigInt(n));
+          return { hash: () => (h ? hexToBytes(h) : new Uint8Array(32)) };
+        },
+        putBlock: async () => {},
+        shallowCopy() {
+          return this;
+        },
+      } as never,
+    });
+    return this.vm;
+  }
 }
 
 export function envBlock(config: ChainConfig, env: BlockEnv) {
@@ -112,9 +135,10 @@ export async function executeBlock(
   txs: ExecutableTx[],
   reader: StateReader,
   blockHash: BlockHashLookup,
+  executor: Executor = new Executor(config),
 ): Promise<BlockExecution> {
-  const state = new OverlayStateManager(reader);
-  const vm = await vmFor(config, state, blockHash);
+  const vm = await executor.prepare(reader, blockHash);
+  const state = executor.state;
   const block = envBlock(config, env);
   const included: IncludedTx[] = [];
   const outcomes: TxOutcome[] = [];

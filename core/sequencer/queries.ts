@@ -1,8 +1,8 @@
 import { type Hex, hexToBigInt, lower } from '../chain/hex.ts';
 import type { RpcBlockHeader } from '../chain/types.ts';
 import { ServerError } from '../errors.ts';
-import { type CallRequest, estimateGas, simulate, throwIfFailed } from '../execution/call.ts';
-import type { BlockEnv } from '../execution/executeBlock.ts';
+import { type CallRequest, callExecutor, estimateGas, simulate, throwIfFailed } from '../execution/call.ts';
+import type { BlockEnv, Executor } from '../execution/executeBlock.ts';
 import { accountProof } from '../state/proof.ts';
 import { TrieStateReader } from '../state/trieState.ts';
 import type { StateReader } from '../state/types.ts';
@@ -14,8 +14,10 @@ import type { SequencerCore } from './sequencer.ts';
  */
 export class StateQueries {
   private readonly core: SequencerCore;
+  private readonly executor: Executor;
   constructor(core: SequencerCore) {
     this.core = core;
+    this.executor = callExecutor(core.config, core.state);
   }
 
   header(number: bigint): RpcBlockHeader {
@@ -68,17 +70,20 @@ export class StateQueries {
   private blockHashes = (n: bigint) => this.core.block(n, false)?.hash;
 
   async call(req: CallRequest, number: bigint): Promise<Hex> {
-    const outcome = await simulate(this.core.config, this.env(number), this.reader(number), this.blockHashes, req);
+    const outcome = await simulate(this.core.config, this.env(number), this.reader(number), this.blockHashes, req, { executor: this.executor });
     throwIfFailed(outcome);
     return outcome.returnData;
   }
 
   async estimateGas(req: CallRequest, number: bigint): Promise<bigint> {
-    return estimateGas(this.core.config, this.env(number), this.reader(number), this.blockHashes, req);
+    return estimateGas(this.core.config, this.env(number), this.reader(number), this.blockHashes, req, this.executor);
   }
 
   async createAccessList(req: CallRequest, number: bigint) {
-    const outcome = await simulate(this.core.config, this.env(number), this.reader(number), this.blockHashes, req, { reportAccessList: true });
+    const outcome = await simulate(this.core.config, this.env(number), this.reader(number), this.blockHashes, req, {
+      reportAccessList: true,
+      executor: this.executor,
+    });
     const err = outcome.result.execResult.exceptionError;
     return {
       accessList: (outcome.result.accessList ?? []).map((e) => ({ address: e.address as Hex, storageKeys: e.storageKeys as Hex[] })),

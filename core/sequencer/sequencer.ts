@@ -5,7 +5,7 @@ import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
 import { type ErrorObject, InvalidParamsError, toErrorObject } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
-import { type BlockEnv, executeBlock, materialize } from '../execution/executeBlock.ts';
+import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
 import { type AccountRecord, emptyDiff, type StateDiff } from '../state/types.ts';
@@ -54,6 +54,7 @@ const BLOCKHASH_WINDOW = 256n;
 export class SequencerCore {
   readonly state: SqlState;
   readonly pool: TxPool;
+  private readonly executor: Executor;
   private headHeader!: RpcBlockHeader;
   private readonly recentHashes = new Map<bigint, Hex>();
 
@@ -65,6 +66,7 @@ export class SequencerCore {
     this.config = config;
     this.state = new SqlState(sql);
     this.pool = new TxPool(sql);
+    this.executor = new Executor(config);
   }
 
   /** Creates the schema and genesis on first start; restores the head and the pool on every start. */
@@ -162,7 +164,7 @@ export class SequencerCore {
       coinbase: lower(this.config.feeRecipient),
       prevRandao: keccakHex(parent.hash),
     };
-    const exec = await executeBlock(this.config, env, runnable, this.state, (n) => this.recentHashes.get(n));
+    const exec = await executeBlock(this.config, env, runnable, this.state, (n) => this.recentHashes.get(n), this.executor);
     const dropped = exec.outcomes.filter((o) => o.status === 'dropped').map((o) => ({ hash: o.hash, reason: (o as { reason: string }).reason }));
     const removed = [...exec.included.map((i) => i.hash), ...dropped.map((d) => d.hash), ...stale.map((t) => t.hash)];
     if (exec.included.length === 0) {

@@ -26,7 +26,7 @@ function normalizeValue(value: Uint8Array): Hex {
  * EthereumJS state manager over committed flat state: every write lands in an in-memory overlay
  * with an undo journal for the EVM's checkpoints, and `diff()` hands the block's changes to the
  * sequencer, which commits them to SQLite and the state trie once per block. Reads fall through
- * to the committed state. One overlay per block (or per eth_call); it never writes the reader.
+ * to the committed state. Reset for every block (or eth_call); it never writes the reader.
  */
 export class OverlayStateManager implements StateManagerInterface {
   private readonly accounts = new Map<Hex, AccountRecord | null>();
@@ -37,9 +37,21 @@ export class OverlayStateManager implements StateManagerInterface {
   private checkpoints: number[] = [];
   private readonly original = new Map<string, Uint8Array>();
 
-  private readonly base: StateReader;
+  private base: StateReader;
   constructor(base: StateReader) {
     this.base = base;
+  }
+
+  /** Starts over on top of `base`: no changes, no checkpoints. Lets one EVM serve many blocks. */
+  reset(base: StateReader): void {
+    this.base = base;
+    this.accounts.clear();
+    this.slots.clear();
+    this.cleared.clear();
+    this.codes.clear();
+    this.journal = [];
+    this.checkpoints = [];
+    this.original.clear();
   }
 
   readonly originalStorageCache = {

@@ -1,7 +1,9 @@
 import { Capability, createTxFromRLP, TransactionType, type TypedTransaction } from '@ethereumjs/tx';
 import { chainCommon } from '../chain/common.ts';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { keccak } from '../chain/keccak.ts';
 import { InvalidParamsError, ServerError } from '../errors.ts';
+import { nobleRecover, type RecoverPublicKey } from './recover.ts';
 
 /** Largest raw transaction accepted, as geth's txpool: 128 KiB. */
 export const MAX_TX_BYTES = 128 * 1024;
@@ -43,8 +45,26 @@ export function parseRawTransaction(raw: string, chainId: bigint): TypedTransact
   return tx;
 }
 
+const SECP256K1_N_HALF = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+
+/** The sender's 64-byte public key; refuses high-s and malformed signatures as geth does. */
+function recoverSender(tx: TypedTransaction, chainId: bigint, recover: RecoverPublicKey): Uint8Array {
+  const { v, r, s } = tx as { v?: bigint; r?: bigint; s?: bigint };
+  if (v === undefined || r === undefined || s === undefined || r === 0n || s === 0n || s > SECP256K1_N_HALF) {
+    throw new ServerError('invalid transaction v, r, s values');
+  }
+  const recovery = tx.type === TransactionType.Legacy ? v - 35n - 2n * chainId : v;
+  if (recovery !== 0n && recovery !== 1n) throw new ServerError('invalid transaction v, r, s values');
+  const signature = hexToBytes(`0x${r.toString(16).padStart(64, '0')}${s.toString(16).padStart(64, '0')}`);
+  try {
+    return recover(tx.getMessageToVerifySignature(), signature, Number(recovery)).slice(1);
+  } catch {
+    throw new ServerError('invalid sender: signature does not recover a public key');
+  }
+}
+
 /** Decodes and checks what can be checked without state: type, chain id, signature, size, intrinsic gas. */
-export function checkRawTransaction(raw: string, chainId: bigint, blockGasLimit: bigint): CheckedTransaction {
+export function checkRawTransaction(raw: string, chainId: bigint, blockGasLimit: bigint, recover: RecoverPublicKey = nobleRecover): CheckedTransaction {
   const tx = parseRawTransaction(raw, chainId);
   if (tx.type === TransactionType.Legacy && !tx.supports(Capability.EIP155ReplayProtection)) {
     throw new ServerError('only replay-protected (EIP-155) transactions allowed over RPC');
@@ -53,12 +73,9 @@ export function checkRawTransaction(raw: string, chainId: bigint, blockGasLimit:
     throw new ServerError(`invalid chain id for signer: have ${tx.chainId} want ${chainId}`);
   }
   if (!tx.isSigned()) throw new InvalidParamsError('invalid raw transaction: not signed');
-  let pubKey: Uint8Array;
-  try {
-    pubKey = tx.getSenderPublicKey();
-  } catch {
-    throw new ServerError('invalid sender: signature does not recover a public key');
-  }
+  const pubKey = recoverSender(tx, chainId, recover);
+  // Seed EthereumJS's cache so nothing downstream recovers again.
+  tx.cache.senderPubKey = pubKey;
   const errors = tx.getValidationErrors();
   if (errors.some((e) => e.startsWith('gasLimit is too low'))) throw new ServerError(`intrinsic gas too low: gas ${tx.gasLimit}`);
   if (errors.length > 0) throw new ServerError(`invalid transaction: ${errors.join('; ')}`);
@@ -67,7 +84,7 @@ export function checkRawTransaction(raw: string, chainId: bigint, blockGasLimit:
   return {
     raw: raw.toLowerCase() as Hex,
     hash: bytesToHex(tx.hash()),
-    sender: bytesToHex(tx.getSenderAddress().bytes),
+    sender: bytesToHex(keccak(pubKey).slice(12)),
     senderPubKey: bytesToHex(pubKey),
     type: tx.type,
     nonce: tx.nonce,

@@ -391,6 +391,11 @@ async function main(): Promise<void> {
     }
     results.probe = probe;
 
+    // What each interface carries of an error thrown in the object (type, message, an own `code` property).
+    const errors = (await bench.post<Record<string, unknown>>('/errors')).body;
+    console.log(`errors crossing the boundary: ${JSON.stringify(errors)}`);
+    results.errors = errors;
+
     // Every acknowledged hash is a stored row.
     const counts = (await bench.post<{ native: number; itty: number }>('/count')).body;
     console.log(`rows stored: native ${counts.native} (expected ${bench.expectedRows.native}), itty ${counts.itty} (expected ${bench.expectedRows.itty})`);

@@ -2,8 +2,9 @@ import type { ChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { fromErrorObject, InvalidParamsError, ServerError } from '../../core/errors.ts';
 import type { SubmitResult } from '../../core/sequencer/sequencer.ts';
-import type { CheckedTransaction } from '../../core/tx/decodeTransaction.ts';
+import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import type { Sequencer } from '../../durable-objects/sequencer.ts';
+import { wasmRecover } from '../crypto/secp256k1.ts';
 import type { Env } from '../env.ts';
 import { IndexReader } from '../index-db/reader.ts';
 import { hash32, quantity } from './params.ts';
@@ -38,6 +39,11 @@ export class RpcContext {
   headNumber(): Promise<bigint> {
     this.head ??= this.sequencer.headNumber() as Promise<bigint>;
     return this.head;
+  }
+
+  /** Decodes and checks a raw transaction here at the edge, recovering the sender with libsecp256k1. */
+  async check(raw: unknown): Promise<CheckedTransaction> {
+    return checkRawTransaction(raw as string, this.config.chainId, this.config.blockGasLimit, await wasmRecover());
   }
 
   /**

@@ -13,6 +13,7 @@
  *                                        Date.now(); op=echo makes the same call without touching storage
  *   /clock-check                         shows that Date.now() stands still during CPU work and moves across a DO call
  *   /count                               rows stored by each object
+ *   /errors                              what the caller sees of a RangeError (with a `code`) thrown in each object
  */
 import { DurableObject } from 'cloudflare:workers';
 import { createDurable, proxyDurable } from 'itty-durable';
@@ -32,6 +33,7 @@ interface IttySequencerStub {
   submit(txs: Tx[]): Promise<string[]>;
   echo(txs: Tx[]): Promise<string[]>;
   count(): Promise<number>;
+  fail(): Promise<never>;
 }
 
 const OBJECT_NAME = 'sequencer';
@@ -64,6 +66,29 @@ function storeBatch(sql: SqlStorage, txs: Tx[]): string[] {
   return hashes;
 }
 
+/** What a rejected transaction might throw: a standard error type with a JSON-RPC code attached. */
+function rejection(): RangeError {
+  return Object.assign(new RangeError('nonce too low: next nonce 5, tx nonce 3'), { code: -32000 });
+}
+
+/** What the caller sees of an error thrown inside the Durable Object. */
+async function observeError(call: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await call();
+    return { threw: false };
+  } catch (e) {
+    const err = e as Error & { code?: unknown; status?: unknown };
+    return {
+      threw: true,
+      isRangeError: e instanceof RangeError,
+      name: err.name,
+      message: err.message,
+      code: err.code ?? null,
+      status: err.status ?? null,
+    };
+  }
+}
+
 function countRows(sql: SqlStorage): number {
   return sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM txs').one().n;
 }
@@ -85,6 +110,10 @@ export class NativeSequencer extends DurableObject<Env> {
 
   count(): number {
     return countRows(this.ctx.storage.sql);
+  }
+
+  fail(): never {
+    throw rejection();
   }
 }
 
@@ -111,6 +140,10 @@ export class IttySequencer extends IttyBase {
 
   count(): number {
     return countRows(this.sql);
+  }
+
+  fail(): never {
+    throw rejection();
   }
 }
 
@@ -147,7 +180,7 @@ type Op = 'submit' | 'echo';
 function submitter(kind: 'native' | 'itty', env: Env, op: Op = 'submit'): Submit {
   if (kind === 'native') {
     const stub = nativeStub(env);
-    return op === 'submit' ? async (txs) => (await stub.submit(txs)) as string[] : async (txs) => (await stub.echo(txs)) as string[];
+    return op === 'submit' ? (txs) => stub.submit(txs) : (txs) => stub.echo(txs);
   }
   const stub = ittyStub(env);
   return op === 'submit' ? (txs) => stub.submit(txs) : (txs) => stub.echo(txs);
@@ -200,6 +233,11 @@ async function handle(request: Request, env: Env): Promise<Response> {
       await nativeStub(env).submit(makeBatch(1, ++seedCounter));
       const t2 = Date.now();
       return Response.json({ cpuOnlyMs: t1 - t0, afterDoCallMs: t2 - t0, sink: x });
+    }
+    case 'errors': {
+      const native = await observeError(() => nativeStub(env).fail());
+      const itty = await observeError(() => ittyStub(env).fail());
+      return Response.json({ native, itty });
     }
     case 'count': {
       const [native, itty] = await Promise.all([nativeStub(env).count(), ittyStub(env).count()]);

@@ -1,4 +1,3 @@
-import { checkRawTransaction } from '../../../core/tx/decodeTransaction.ts';
 import { expectParams } from '../params.ts';
 import type { Handler } from './types.ts';
 
@@ -8,6 +7,6 @@ import type { Handler } from './types.ts';
  */
 export const eth_sendRawTransaction: Handler = async (params, c) => {
   const [raw] = expectParams(params, 1, 1);
-  const checked = checkRawTransaction(raw as string, c.config.chainId, c.config.blockGasLimit);
+  const checked = await c.check(raw);
   return c.submit(checked);
 };

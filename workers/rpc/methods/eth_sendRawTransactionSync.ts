@@ -1,5 +1,4 @@
 import { fromErrorObject, RpcError } from '../../../core/errors.ts';
-import { checkRawTransaction } from '../../../core/tx/decodeTransaction.ts';
 import { expectParams, quantity } from '../params.ts';
 import type { Handler } from './types.ts';
 
@@ -10,7 +9,7 @@ export const SYNC_MAX_TIMEOUT_MS = 10_000;
 /** EIP-7966: submit and answer with the receipt in the same round trip. */
 export const eth_sendRawTransactionSync: Handler = async (params, c) => {
   const [raw, timeout] = expectParams(params, 1, 2);
-  const checked = checkRawTransaction(raw as string, c.config.chainId, c.config.blockGasLimit);
+  const checked = await c.check(raw);
   const requested =
     timeout === undefined || timeout === null ? SYNC_DEFAULT_TIMEOUT_MS : Number(typeof timeout === 'string' ? quantity(timeout, 'timeout') : timeout);
   const timeoutMs = Math.max(1, Math.min(Number.isFinite(requested) ? requested : SYNC_DEFAULT_TIMEOUT_MS, SYNC_MAX_TIMEOUT_MS));
