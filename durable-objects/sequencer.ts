@@ -9,8 +9,11 @@ import { StateQueries } from '../core/sequencer/queries.ts';
 import { SequencerCore, type SubmitResult } from '../core/sequencer/sequencer.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import type { Env } from '../workers/env.ts';
-import { flushOutboxEntry } from '../workers/index-db/writer.ts';
+import { flushOutboxEntries } from '../workers/index-db/writer.ts';
 import { doSql } from './doSql.ts';
+
+/** Blocks written to D1 per batch by one outbox flush. */
+const OUTBOX_BATCH = 32;
 
 /** A result or the error to answer with: errors cross the RPC boundary as plain objects. */
 export type Outcome<T> = { ok: T } | { error: ErrorObject };
@@ -134,27 +137,28 @@ export class Sequencer extends DurableObject<Env> {
     if (this.core.hasPending() || this.core.outboxSize() > 0) await this.armAlarm();
   }
 
-  /** Writes sealed blocks to D1 in order; an entry that fails stays and is retried by the alarm. */
+  /**
+   * Writes sealed blocks to D1 in order, up to OUTBOX_BATCH blocks per D1 batch; entries that fail
+   * stay and are retried by the alarm. Blocks sealed while a flush runs join the next one.
+   */
   async flushOutbox(): Promise<{ flushed: number; remaining: number }> {
     if (this.flushing) return { flushed: 0, remaining: this.core.outboxSize() };
     this.flushing = true;
     let flushed = 0;
     try {
       for (;;) {
-        const entries = this.core.outboxPending(8);
+        const entries = this.core.outboxPending(OUTBOX_BATCH);
         if (entries.length === 0) break;
-        for (const entry of entries) {
-          try {
-            await flushOutboxEntry(this.env, this.config, entry);
-            this.core.outboxDone(entry.id);
-            flushed++;
-          } catch (e) {
-            this.core.outboxFailed(entry.id, e instanceof Error ? e.message : String(e));
-            console.error(`outbox entry ${entry.id} (block ${entry.block}) failed`, e);
-            await this.armAlarm();
-            return { flushed, remaining: this.core.outboxSize() };
-          }
+        try {
+          await flushOutboxEntries(this.env, this.config, entries);
+        } catch (e) {
+          for (const entry of entries) this.core.outboxFailed(entry.id, e instanceof Error ? e.message : String(e));
+          console.error(`outbox flush of blocks ${entries[0].block}..${entries[entries.length - 1].block} failed`, e);
+          await this.armAlarm();
+          return { flushed, remaining: this.core.outboxSize() };
         }
+        this.core.outboxDone(entries.map((e) => e.id));
+        flushed += entries.length;
       }
     } finally {
       this.flushing = false;

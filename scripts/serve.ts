@@ -5,7 +5,7 @@
  * through `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
- *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]...
+ *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--inspector-port N]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -23,6 +23,7 @@ Serves the chain's Worker locally (Miniflare/workerd) and prints "ready <url>" w
   --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
   --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
   --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable)
+  --inspector-port N     expose workerd's DevTools inspector (CPU profiles of the Worker)
   --help                 this text`;
 
 const { values } = parseArgs({
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '8787' },
     persist: { type: 'string', default: join(projectRoot, '.data', 'chain') },
     'cron-interval-ms': { type: 'string', default: '60000' },
+    'inspector-port': { type: 'string' },
     var: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -72,13 +74,26 @@ for (const v of values.var) {
 const mf = new Miniflare(
   convertV4MiniflareOptions({
     host: '127.0.0.1',
-    port: Number(values.port),
+    port: 0,
     resourcePersistencePath: persist,
     unsafeTriggerHandlers: true,
-    workers: [{ ...options, bindings: vars, name: 'edge-rollup', modulesRoot: buildDir, modules: bundleModules(buildDir) }],
+    ...(values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {}),
+    workers: [
+      {
+        ...options,
+        bindings: vars,
+        name: 'edge-rollup',
+        modulesRoot: buildDir,
+        modules: bundleModules(buildDir),
+        // Requests reach the Worker directly: Miniflare's entry worker would add a JavaScript hop
+        // (about as much CPU as the chain itself under load, docs/decisions/0003).
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
+      },
+    ],
   } as never),
 );
-const url = await mf.ready;
+const entry = await mf.ready;
+const url = await mf.unsafeGetDirectURL('edge-rollup');
 rmSync(buildDir, { recursive: true, force: true });
 console.log(`ready ${url.href}`);
 
@@ -86,7 +101,7 @@ const cronMs = Number(values['cron-interval-ms']);
 const cron =
   cronMs > 0
     ? setInterval(() => {
-        fetch(new URL('/cdn-cgi/handler/scheduled', url)).catch((e: unknown) => console.error('scheduled handler failed', e));
+        fetch(new URL('/cdn-cgi/handler/scheduled', entry)).catch((e: unknown) => console.error('scheduled handler failed', e));
       }, cronMs)
     : undefined;
 

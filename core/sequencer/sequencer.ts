@@ -271,8 +271,10 @@ export class SequencerCore {
     );
   }
 
-  outboxDone(id: number): void {
-    this.sql.query(`DELETE FROM outbox WHERE id = ?`, id);
+  outboxDone(ids: number[]): void {
+    this.sql.transaction(() => {
+      for (const id of ids) this.sql.query(`DELETE FROM outbox WHERE id = ?`, id);
+    });
   }
 
   outboxFailed(id: number, error: string): void {

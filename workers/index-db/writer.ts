@@ -23,23 +23,50 @@ function insertRows(db: D1Database, head: string, rows: SqlValue[][]): D1Prepare
 }
 
 /**
- * Writes one outbox entry to D1. Every statement is an idempotent upsert, so a retry after a
- * crash between "written" and "acknowledged" rewrites the same rows. Shards are written before
- * the index, and the index's head moves last: a block the index calls indexed is in every shard.
+ * Writes outbox entries (consecutive blocks) to D1 in one batch per database. Every statement is
+ * an idempotent upsert, so a retry after a crash between "written" and "acknowledged" rewrites the
+ * same rows. Shards are written before the index, and the index's head moves last: a block the
+ * index calls indexed is in every shard.
  */
-export async function flushOutboxEntry(env: Env, config: ChainConfig, entry: OutboxEntry): Promise<void> {
-  if (entry.kind !== 'index') throw new Error(`unknown outbox entry kind ${entry.kind}`);
-  const p = JSON.parse(entry.payload) as IndexPayload;
-  const n = entry.block;
+export async function flushOutboxEntries(env: Env, config: ChainConfig, entries: OutboxEntry[]): Promise<void> {
   const shards = stateShards(env, config.stateShards);
   const perShard = shards.map(() => ({ accounts: [] as SqlValue[][], storage: [] as SqlValue[][], wipes: [] as SqlValue[][], code: [] as SqlValue[][] }));
   const at = (key: Hex) => perShard[shardOf(key, shards.length)];
-  for (const [address, a] of p.accounts) {
-    at(address).accounts.push(a ? [address, n, a.nonce, a.balance, a.codeHash, 0] : [address, n, '0', '0', '0x', 1]);
+  const blocks: SqlValue[][] = [];
+  const txs: SqlValue[][] = [];
+  const logs: SqlValue[][] = [];
+  let head = -1;
+  for (const entry of entries) {
+    if (entry.kind !== 'index') throw new Error(`unknown outbox entry kind ${entry.kind}`);
+    const p = JSON.parse(entry.payload) as IndexPayload;
+    const n = entry.block;
+    head = Math.max(head, n);
+    for (const [address, a] of p.accounts) {
+      at(address).accounts.push(a ? [address, n, a.nonce, a.balance, a.codeHash, 0] : [address, n, '0', '0', '0x', 1]);
+    }
+    for (const [address, slot, value] of p.storage) at(address).storage.push([address, slot, n, value]);
+    for (const address of p.storageCleared) at(address).wipes.push([address, n]);
+    for (const [hash, code] of p.codes) at(hash).code.push([hash, code]);
+    const { header, transactions, receipts } = p.block;
+    blocks.push([n, header.hash, JSON.stringify(header), JSON.stringify(transactions.map((t) => t.hash))]);
+    transactions.forEach((t, i) => {
+      txs.push([t.hash, n, i, JSON.stringify(t), JSON.stringify(receipts[i])]);
+    });
+    for (const r of receipts) {
+      for (const l of r.logs) {
+        logs.push([
+          n,
+          Number(BigInt(l.logIndex)),
+          l.address,
+          l.topics[0] ?? null,
+          l.topics[1] ?? null,
+          l.topics[2] ?? null,
+          l.topics[3] ?? null,
+          JSON.stringify(l),
+        ]);
+      }
+    }
   }
-  for (const [address, slot, value] of p.storage) at(address).storage.push([address, slot, n, value]);
-  for (const address of p.storageCleared) at(address).wipes.push([address, n]);
-  for (const [hash, code] of p.codes) at(hash).code.push([hash, code]);
   await Promise.all(
     shards.map(async (db, i) => {
       const rows = perShard[i];
@@ -54,31 +81,13 @@ export async function flushOutboxEntry(env: Env, config: ChainConfig, entry: Out
       await db.batch(statements);
     }),
   );
+  if (head < 0) return;
   const db = env.INDEX_DB;
   await migrate(db, indexMigrations);
-  const { header, transactions, receipts } = p.block;
-  const logs = receipts.flatMap((r) =>
-    r.logs.map((l) => [
-      n,
-      Number(BigInt(l.logIndex)),
-      l.address,
-      l.topics[0] ?? null,
-      l.topics[1] ?? null,
-      l.topics[2] ?? null,
-      l.topics[3] ?? null,
-      JSON.stringify(l),
-    ]),
-  );
   await db.batch([
-    db
-      .prepare(`INSERT OR REPLACE INTO blocks (number, hash, header, tx_hashes) VALUES (?, ?, ?, ?)`)
-      .bind(n, header.hash, JSON.stringify(header), JSON.stringify(transactions.map((t) => t.hash))),
-    ...insertRows(
-      db,
-      'INSERT OR REPLACE INTO txs (hash, block, idx, tx, receipt)',
-      transactions.map((t, i) => [t.hash, n, i, JSON.stringify(t), JSON.stringify(receipts[i])]),
-    ),
+    ...insertRows(db, 'INSERT OR REPLACE INTO blocks (number, hash, header, tx_hashes)', blocks),
+    ...insertRows(db, 'INSERT OR REPLACE INTO txs (hash, block, idx, tx, receipt)', txs),
     ...insertRows(db, 'INSERT OR REPLACE INTO logs (block, log_index, address, topic0, topic1, topic2, topic3, log)', logs),
-    db.prepare(`INSERT INTO indexed_head (id, number) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET number = MAX(number, excluded.number)`).bind(n),
+    db.prepare(`INSERT INTO indexed_head (id, number) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET number = MAX(number, excluded.number)`).bind(head),
   ]);
 }
