@@ -76,7 +76,6 @@ const mf = new Miniflare(
     host: '127.0.0.1',
     port: 0,
     resourcePersistencePath: persist,
-    unsafeTriggerHandlers: true,
     ...(values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {}),
     workers: [
       {
@@ -92,16 +91,18 @@ const mf = new Miniflare(
     ],
   } as never),
 );
-const entry = await mf.ready;
+await mf.ready;
 const url = await mf.unsafeGetDirectURL('edge-rollup');
 rmSync(buildDir, { recursive: true, force: true });
 console.log(`ready ${url.href}`);
 
 const cronMs = Number(values['cron-interval-ms']);
+const crons = (options as { cronTriggers?: string[] }).cronTriggers ?? [];
+const worker = await mf.getWorker('edge-rollup');
 const cron =
   cronMs > 0
     ? setInterval(() => {
-        fetch(new URL('/cdn-cgi/handler/scheduled', entry)).catch((e: unknown) => console.error('scheduled handler failed', e));
+        worker.scheduled({ cron: crons[0] ?? '* * * * *', scheduledTime: new Date() }).catch((e: unknown) => console.error('scheduled handler failed', e));
       }, cronMs)
     : undefined;
 
