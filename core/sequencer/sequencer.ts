@@ -9,7 +9,7 @@ import { type BlockEnv, Executor, executeBlock, materialize } from '../execution
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
 import { type AccountRecord, emptyDiff, type StateDiff } from '../state/types.ts';
-import type { SqlPort } from '../storage/sql.ts';
+import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 import { TxPool } from '../txpool/pool.ts';
 import { buildGenesis } from './genesis.ts';
@@ -209,16 +209,13 @@ export class SequencerCore {
       JSON.stringify(block.header),
       JSON.stringify(block.transactions.map((t) => t.hash)),
     );
-    block.transactions.forEach((tx, i) => {
-      this.sql.query(
-        `INSERT INTO txs (hash, block, idx, tx, receipt) VALUES (?, ?, ?, ?, ?)`,
-        tx.hash,
-        n,
-        i,
-        JSON.stringify(tx),
-        JSON.stringify(block.receipts[i]),
-      );
-    });
+    run(
+      this.sql,
+      multiRow(
+        'INSERT INTO txs (hash, block, idx, tx, receipt)',
+        block.transactions.map((tx, k) => [tx.hash, n, k, JSON.stringify(tx), JSON.stringify(block.receipts[k])]),
+      ),
+    );
   }
 
   // ---- reads -------------------------------------------------------------------------------

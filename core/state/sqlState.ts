@@ -1,5 +1,5 @@
 import type { Hex } from '../chain/hex.ts';
-import type { SqlPort } from '../storage/sql.ts';
+import { multiRow, run, type SqlPort, type SqlValue, whereIn } from '../storage/sql.ts';
 import type { TrieNodeSource } from './stateTrie.ts';
 import type { AccountRecord, StateDiff, StateReader } from './types.ts';
 
@@ -77,30 +77,24 @@ export class SqlState implements StateReader, TrieNodeSource {
 
   /** Writes a block's state changes. Call inside the block's SQL transaction. */
   commit(diff: StateDiff, accounts: Map<Hex, AccountRecord | null>, trieNodes: Map<string, Uint8Array>): void {
-    for (const address of diff.storageCleared) {
-      this.sql.query(`DELETE FROM storage WHERE address = ?`, address);
+    if (diff.storageCleared.size > 0) {
+      run(this.sql, whereIn('DELETE FROM storage WHERE address IN', [...diff.storageCleared]));
       this.slots.clear();
     }
+    const slotWrites: SqlValue[][] = [];
     for (const [address, slots] of diff.storage) {
       for (const [slot, value] of slots) {
         if (value === '0x') this.sql.query(`DELETE FROM storage WHERE address = ? AND slot = ?`, address, slot);
-        else this.sql.query(`INSERT OR REPLACE INTO storage (address, slot, value) VALUES (?, ?, ?)`, address, slot, value);
+        else slotWrites.push([address, slot, value]);
       }
     }
-    for (const [address, r] of accounts) {
-      if (r === null) this.sql.query(`DELETE FROM accounts WHERE address = ?`, address);
-      else
-        this.sql.query(
-          `INSERT OR REPLACE INTO accounts (address, nonce, balance, code_hash, storage_root) VALUES (?, ?, ?, ?, ?)`,
-          address,
-          r.nonce.toString(),
-          r.balance.toString(),
-          r.codeHash,
-          r.storageRoot,
-        );
-    }
-    for (const [hash, code] of diff.codes) this.sql.query(`INSERT OR IGNORE INTO code (hash, code) VALUES (?, ?)`, hash, code);
-    for (const [key, node] of trieNodes) this.sql.query(`INSERT OR IGNORE INTO trie_nodes (key, node) VALUES (?, ?)`, key, node);
+    run(this.sql, multiRow('INSERT OR REPLACE INTO storage (address, slot, value)', slotWrites));
+    const deleted = [...accounts].filter(([, r]) => r === null).map(([a]) => a);
+    run(this.sql, whereIn('DELETE FROM accounts WHERE address IN', deleted));
+    const live = [...accounts].flatMap(([a, r]) => (r ? [[a, r.nonce.toString(), r.balance.toString(), r.codeHash, r.storageRoot]] : []));
+    run(this.sql, multiRow('INSERT OR REPLACE INTO accounts (address, nonce, balance, code_hash, storage_root)', live));
+    run(this.sql, multiRow('INSERT OR IGNORE INTO code (hash, code)', [...diff.codes]));
+    run(this.sql, multiRow('INSERT OR IGNORE INTO trie_nodes (key, node)', [...trieNodes]));
   }
 
   /** After the transaction committed: make the cache agree with the new state. */

@@ -15,3 +15,39 @@ export interface SqlPort {
 
 /** SQLite allows at most 100 bound parameters per statement on Cloudflare. */
 export const MAX_BOUND_PARAMS = 100;
+
+export interface Statement {
+  sql: string;
+  params: SqlValue[];
+}
+
+/**
+ * Multi-row statements for `head` (e.g. "INSERT INTO t (a, b)") over `rows`, each within the
+ * bound-parameter limit: one statement per chunk instead of one per row.
+ */
+export function multiRow(head: string, rows: SqlValue[][], tail = ''): Statement[] {
+  if (rows.length === 0) return [];
+  const width = rows[0].length;
+  const perStatement = Math.max(1, Math.floor(MAX_BOUND_PARAMS / width));
+  const tuple = `(${Array(width).fill('?').join(', ')})`;
+  const out: Statement[] = [];
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    out.push({ sql: `${head} VALUES ${chunk.map(() => tuple).join(', ')}${tail}`, params: chunk.flat() });
+  }
+  return out;
+}
+
+/** "... WHERE column IN (?, ?, ...)" statements over `values`, within the parameter limit. */
+export function whereIn(head: string, values: SqlValue[]): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < values.length; i += MAX_BOUND_PARAMS) {
+    const chunk = values.slice(i, i + MAX_BOUND_PARAMS);
+    out.push({ sql: `${head} (${chunk.map(() => '?').join(', ')})`, params: chunk });
+  }
+  return out;
+}
+
+export function run(sql: SqlPort, statements: Statement[]): void {
+  for (const s of statements) sql.query(s.sql, ...s.params);
+}

@@ -1,7 +1,7 @@
 import type { Hex } from '../chain/hex.ts';
 import { ServerError } from '../errors.ts';
 import type { ExecutableTx } from '../execution/executeBlock.ts';
-import type { SqlPort } from '../storage/sql.ts';
+import { run, type SqlPort, whereIn } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 
 /** How far ahead of a sender's next nonce a transaction may be held until the gap fills. */
@@ -169,7 +169,7 @@ export class TxPool {
 
   /** Removes transactions that were included or dropped. Call inside the block's SQL transaction. */
   remove(hashes: Hex[]): void {
-    for (const h of hashes) this.sql.query(`DELETE FROM pool WHERE hash = ?`, h);
+    run(this.sql, whereIn('DELETE FROM pool WHERE hash IN', hashes));
   }
 
   /** After the block's transaction committed. */

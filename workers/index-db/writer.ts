@@ -2,7 +2,7 @@ import type { ChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { shardOf } from '../../core/chain/shard.ts';
 import type { IndexPayload, OutboxEntry } from '../../core/sequencer/sequencer.ts';
-import { MAX_BOUND_PARAMS, type SqlValue } from '../../core/storage/sql.ts';
+import { multiRow, type SqlValue } from '../../core/storage/sql.ts';
 import { indexMigrations } from '../../migrations/index.ts';
 import { stateMigrations } from '../../migrations/state.ts';
 import { type Env, stateShards } from '../env.ts';
@@ -10,16 +10,7 @@ import { migrate } from './migrate.ts';
 
 /** Multi-row INSERTs that stay under the 100-bound-parameter limit. */
 function insertRows(db: D1Database, head: string, rows: SqlValue[][]): D1PreparedStatement[] {
-  if (rows.length === 0) return [];
-  const width = rows[0].length;
-  const perStatement = Math.floor(MAX_BOUND_PARAMS / width);
-  const tuple = `(${Array(width).fill('?').join(', ')})`;
-  const out: D1PreparedStatement[] = [];
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const chunk = rows.slice(i, i + perStatement);
-    out.push(db.prepare(`${head} VALUES ${chunk.map(() => tuple).join(', ')}`).bind(...chunk.flat()));
-  }
-  return out;
+  return multiRow(head, rows).map((s) => db.prepare(s.sql).bind(...s.params));
 }
 
 /**
