@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { formatEther } from 'viem';
 import { DEV_DERIVATION_PATH, DEV_MNEMONIC, devAccounts, devPrivateKey } from './bench/accounts.ts';
 import { stopOwnChildren } from './bench/targets.ts';
@@ -36,39 +37,19 @@ interface StartOptions {
   help: boolean;
 }
 
-function parseArgs(argv: readonly string[]): StartOptions {
-  const o: StartOptions = { port: 8787, persistDir: DEFAULT_PERSIST, fresh: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => (arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : argv[++i]);
-    switch (flag) {
-      case '--help':
-      case '-h':
-        o.help = true;
-        break;
-      case '--fresh':
-        o.fresh = true;
-        break;
-      case '--port': {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--port needs a port number, got ${String(v)}`);
-        o.port = n;
-        break;
-      }
-      case '--persist': {
-        const v = value();
-        if (!v) throw new Error('--persist needs a folder');
-        o.persistDir = resolve(v);
-        break;
-      }
-      default:
-        throw new Error(`unknown argument ${arg} (see --help)`);
-    }
-  }
-  return o;
+function parseStartArgs(argv: string[]): StartOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      fresh: { type: 'boolean', default: false },
+      port: { type: 'string', default: '8787' },
+      persist: { type: 'string', default: DEFAULT_PERSIST },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port needs a port number, got ${values.port}`);
+  return { port, persistDir: resolve(values.persist), fresh: values.fresh, help: values.help };
 }
 
 /** Refuses to wipe a folder that holds the project or the home directory. */
@@ -121,14 +102,14 @@ async function banner(url: string, port: number, persistDir: string): Promise<st
   out.push(
     `        createWalletClient({ account: privateKeyToAccount('${keys[0]}'), chain: defineChain({ id: ${chainId}, name: 'edge-rollup', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: ['${url}'] } } }), transport: http('${url}') })`,
   );
-  out.push('', 'Press Ctrl-C to stop. Wrangler output follows.', '');
+  out.push('', 'Press Ctrl-C to stop. Output of the runtime follows.', '');
   return out.join('\n');
 }
 
 async function main(): Promise<number> {
   let opts: StartOptions;
   try {
-    opts = parseArgs(process.argv.slice(2));
+    opts = parseStartArgs(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
