@@ -98,11 +98,13 @@ export class Sequencer extends DurableObject<Env> {
     }, 0);
   }
 
-  private async sealOnce(): Promise<void> {
-    if (this.sealing) return;
+  /** Seals one block; true when it made one. */
+  private async sealOnce(): Promise<boolean> {
+    if (this.sealing) return false;
     this.sealing = true;
+    let sealed: Awaited<ReturnType<SequencerCore['seal']>> = null;
     try {
-      const sealed = await this.core.seal(Date.now());
+      sealed = await this.core.seal(Date.now());
       if (sealed) {
         for (const hash of [...sealed.included, ...sealed.dropped.map((d) => d.hash)]) {
           const list = this.waiters.get(hash);
@@ -115,8 +117,11 @@ export class Sequencer extends DurableObject<Env> {
     } finally {
       this.sealing = false;
     }
-    // Yield to the event loop between blocks so that waiting submissions join the next one.
-    if (this.core.hasPending()) this.scheduleSeal();
+    // Yield to the event loop between blocks so that waiting submissions join the next one. When
+    // nothing could run (a nonce gap, a fee below the base fee), wait for the next submission
+    // instead of spinning: idle costs nothing.
+    if (sealed && this.core.hasPending()) this.scheduleSeal();
+    return sealed !== null;
   }
 
   private async armAlarm(): Promise<void> {
@@ -125,16 +130,12 @@ export class Sequencer extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + this.config.blockTimeMs);
   }
 
-  /** Backstop after eviction or a failed flush: seal what waits, flush the outbox, re-arm if needed. */
+  /** Backstop after eviction or a failed flush: seal what can run, flush the outbox, re-arm while it is not empty. */
   override async alarm(): Promise<void> {
     this.alarmArmed = false;
-    while (this.core.hasPending() && !this.sealing) {
-      const before = this.core.headNumber;
-      await this.sealOnce();
-      if (this.core.headNumber === before) break;
-    }
+    while (this.core.hasPending() && (await this.sealOnce()));
     await this.flushOutbox();
-    if (this.core.hasPending() || this.core.outboxSize() > 0) await this.armAlarm();
+    if (this.core.outboxSize() > 0) await this.armAlarm();
   }
 
   /**

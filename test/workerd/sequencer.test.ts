@@ -90,4 +90,18 @@ describe('sequencer Durable Object in workerd', () => {
     expect(await stub.headNumber()).toBe(head);
     expect((await stub.status()).pending).toBe(0);
   });
+
+  it('holds a transaction behind a nonce gap without waking up, and mines it once the gap fills', async () => {
+    const stub = sequencerStub(env);
+    const ahead = checkRawTransaction(await signedTransfer(7, 1), config.chainId, config.blockGasLimit);
+    expect(await stub.submit([ahead])).toEqual([{ hash: ahead.hash }]);
+    // The alarm armed by the submission seals nothing (nonce 0 is missing) and does not re-arm.
+    await runDurableObjectAlarm(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    expect((await stub.status()).pending).toBe(1);
+    expect(await stub.receipt(ahead.hash)).toBeNull();
+    const gap = await result<string>('eth_sendRawTransaction', [await signedTransfer(7, 0)]);
+    expect((await waitForReceipt(gap)).status).toBe('0x1');
+    expect((await waitForReceipt(ahead.hash)).status).toBe('0x1');
+  });
 });
