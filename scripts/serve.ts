@@ -1,8 +1,9 @@
 /**
  * The local runtime: the Worker exactly as `wrangler deploy` bundles it, served by Miniflare
  * (workerd) with every binding of wrangler.toml (Durable Object, D1, R2, Queues) persisted under
- * one folder, and the cron handler fired on a timer. Miniflare is driven directly rather than
- * through `wrangler dev`, whose extra proxy hop halves request throughput (see
+ * one folder, and the cron handler fired on a timer. The edge Worker and the Sequencer Durable
+ * Object run in two workerd processes. Miniflare is driven directly rather than through
+ * `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
  *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--inspector-port N]
@@ -23,7 +24,7 @@ Serves the chain's Worker locally (Miniflare/workerd) and prints "ready <url>" w
   --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
   --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
   --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable)
-  --inspector-port N     expose workerd's DevTools inspector (CPU profiles of the Worker)
+  --inspector-port N     expose the edge workerd's DevTools inspector (CPU profiles of the Worker)
   --help                 this text`;
 
 const { values } = parseArgs({
@@ -71,34 +72,49 @@ for (const v of values.var) {
   vars[v.slice(0, eq)] = v.slice(eq + 1);
 }
 
-const mf = new Miniflare(
+// Two workerd processes, as in production where edge isolates and the Durable Object run on
+// different machines: workerd runs all services of a process on one thread, so one process would
+// cap the whole chain at one core (docs/decisions/0003). They share the persisted D1 files and
+// meet through a dev registry made fresh for this run.
+const SEQUENCER_SCRIPT = 'edge-rollup-sequencer';
+const registry = mkdtempSync(join(projectRoot, '.data', 'registry-'));
+const shared = { host: '127.0.0.1', port: 0, resourcePersistencePath: persist, unsafeDevRegistryPath: registry };
+const modules = bundleModules(buildDir);
+
+// The sequencer host: the Durable Object with its SQLite, the D1 writes of its outbox, R2, the queue.
+const sequencerHost = new Miniflare(
+  convertV4MiniflareOptions({ ...shared, workers: [{ ...options, bindings: vars, name: SEQUENCER_SCRIPT, modulesRoot: buildDir, modules }] } as never),
+);
+await sequencerHost.ready;
+
+// The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
+// calling the Durable Object in the other process.
+const edge = new Miniflare(
   convertV4MiniflareOptions({
-    host: '127.0.0.1',
-    port: 0,
-    resourcePersistencePath: persist,
-    ...(values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {}),
+    ...shared,
     workers: [
       {
         ...options,
         bindings: vars,
         name: 'edge-rollup',
         modulesRoot: buildDir,
-        modules: bundleModules(buildDir),
-        // Requests reach the Worker directly: Miniflare's entry worker would add a JavaScript hop
-        // (about as much CPU as the chain itself under load, docs/decisions/0003).
+        modules,
+        durableObjects: { SEQUENCER: { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT } },
+        queueConsumers: undefined,
         unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
       },
     ],
+    ...(values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {}),
   } as never),
 );
-await mf.ready;
-const url = await mf.unsafeGetDirectURL('edge-rollup');
+await edge.ready;
+const url = await edge.unsafeGetDirectURL('edge-rollup');
 rmSync(buildDir, { recursive: true, force: true });
 console.log(`ready ${url.href}`);
 
 const cronMs = Number(values['cron-interval-ms']);
 const crons = (options as { cronTriggers?: string[] }).cronTriggers ?? [];
-const worker = await mf.getWorker('edge-rollup');
+const worker = await sequencerHost.getWorker(SEQUENCER_SCRIPT);
 const cron =
   cronMs > 0
     ? setInterval(() => {
@@ -108,7 +124,9 @@ const cron =
 
 const shutdown = async () => {
   if (cron) clearInterval(cron);
-  await mf.dispose();
+  await edge.dispose();
+  await sequencerHost.dispose();
+  rmSync(registry, { recursive: true, force: true });
   process.exit(0);
 };
 process.on('SIGINT', shutdown);

@@ -15,12 +15,30 @@ export interface LogQuery {
   limit: number;
 }
 
-/** D1 answers "no such table" until the first block is flushed: that is a miss, not an error. */
+/**
+ * For lookups whose caller asks the sequencer on a miss: any D1 failure is a miss. D1 answers
+ * "no such table" until the first block is flushed, and a read can fail transiently; either way
+ * the sequencer, which holds every block, answers instead.
+ */
 async function orMiss<T>(q: () => Promise<T>, miss: T): Promise<T> {
   try {
     return await q();
   } catch (e) {
-    if (/no such table/i.test(String(e))) return miss;
+    if (!/no such table/i.test(String(e))) console.warn('D1 read failed, asking the sequencer instead:', String(e));
+    return miss;
+  }
+}
+
+/**
+ * For reads where "absent" is a valid answer (an account, a slot, logs): only a missing table is
+ * treated as empty; other failures are thrown, so that an error is never taken for absence. The
+ * RPC layer then asks the sequencer (RpcContext.indexed).
+ */
+async function orEmpty<T>(q: () => Promise<T>, empty: T): Promise<T> {
+  try {
+    return await q();
+  } catch (e) {
+    if (/no such table/i.test(String(e))) return empty;
     throw e;
   }
 }
@@ -100,7 +118,7 @@ export class IndexReader {
       where.push(`topic${i} IN (${alternatives.map(() => '?').join(', ')})`);
       params.push(...alternatives.map(lower));
     });
-    return orMiss(async () => {
+    return orEmpty(async () => {
       const rows = await this.db
         .prepare(`SELECT log FROM logs WHERE ${where.join(' AND ')} ORDER BY block, log_index LIMIT ?`)
         .bind(...params, q.limit + 1)
@@ -116,7 +134,7 @@ export class IndexReader {
 
   /** Account fields at a block the index has reached. */
   async account(address: Hex, block: number): Promise<{ nonce: bigint; balance: bigint; codeHash: Hex } | null> {
-    return orMiss(async () => {
+    return orEmpty(async () => {
       const row = await this.shard(address)
         .prepare(`SELECT nonce, balance, code_hash, deleted FROM accounts WHERE address = ? AND block <= ? ORDER BY block DESC LIMIT 1`)
         .bind(lower(address), block)
@@ -127,14 +145,14 @@ export class IndexReader {
   }
 
   async code(codeHash: Hex): Promise<Hex | null> {
-    return orMiss(
+    return orEmpty(
       async () => (await this.shard(codeHash).prepare(`SELECT code FROM code WHERE hash = ?`).bind(codeHash).first<{ code: Hex }>())?.code ?? null,
       null,
     );
   }
 
   async storage(address: Hex, slot: Hex, block: number): Promise<Hex> {
-    return orMiss(async () => {
+    return orEmpty(async () => {
       const a = lower(address);
       const row = await this.shard(a)
         .prepare(

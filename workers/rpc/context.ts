@@ -96,6 +96,16 @@ export class RpcContext {
     return n;
   }
 
+  /** Reads from D1, or from the sequencer when the D1 read fails. */
+  async indexed<T>(read: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      console.warn('D1 read failed, asking the sequencer instead:', String(e));
+      return fallback();
+    }
+  }
+
   /** Whether historical state at `n` can be read from the D1 shards instead of the sequencer. */
   async servedByIndex(n: bigint): Promise<boolean> {
     if (n >= (await this.headNumber())) return false;

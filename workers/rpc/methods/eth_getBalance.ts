@@ -7,8 +7,11 @@ export const eth_getBalance: Handler = async (params, c) => {
   const [a, tag] = expectParams(params, 1, 2);
   const addr = address(a);
   const n = await c.existingBlock(tag);
-  if (await c.servedByIndex(n)) return toQuantity((await c.index.account(addr, Number(n)))?.balance ?? 0n);
-  const r = await c.sequencer.account(addr, n);
-  if ('error' in r) throw fromErrorObject(r.error);
-  return toQuantity(r.ok.balance);
+  const fromSequencer = async () => {
+    const r = await c.sequencer.account(addr, n);
+    if ('error' in r) throw fromErrorObject(r.error);
+    return r.ok.balance;
+  };
+  if (!(await c.servedByIndex(n))) return toQuantity(await fromSequencer());
+  return toQuantity(await c.indexed(async () => (await c.index.account(addr, Number(n)))?.balance ?? 0n, fromSequencer));
 };

@@ -64,9 +64,13 @@ export const eth_getLogs: Handler = async (params, c) => {
   const logs: RpcLog[] = [];
   if (from <= indexed) {
     const last = to < indexed ? to : indexed;
-    logs.push(
-      ...(await c.index.logs({ fromBlock: Number(from), toBlock: Number(last), addresses: filter.addresses, topics: filter.topics, limit: MAX_LOG_RESULTS })),
-    );
+    const query = { fromBlock: Number(from), toBlock: Number(last), addresses: filter.addresses, topics: filter.topics, limit: MAX_LOG_RESULTS };
+    const fromSequencer = async () => {
+      const out: RpcLog[] = [];
+      await logsFromSequencer(c, from, last, filter, out);
+      return out;
+    };
+    logs.push(...(await c.indexed(() => c.index.logs(query), fromSequencer)));
   }
   if (to > indexed && logs.length <= MAX_LOG_RESULTS) await logsFromSequencer(c, from > indexed ? from : indexed + 1n, to, filter, logs);
   if (logs.length > MAX_LOG_RESULTS) throw new LimitExceededError(`query returned more than ${MAX_LOG_RESULTS} results`);

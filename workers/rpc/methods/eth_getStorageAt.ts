@@ -1,4 +1,4 @@
-import { hexToBigInt } from '../../../core/chain/hex.ts';
+import { type Hex, hexToBigInt } from '../../../core/chain/hex.ts';
 import { fromErrorObject } from '../../../core/errors.ts';
 import { address, expectParams, slotKey } from '../params.ts';
 import type { Handler } from './types.ts';
@@ -8,11 +8,17 @@ export const eth_getStorageAt: Handler = async (params, c) => {
   const addr = address(a);
   const slot = slotKey(s);
   const n = await c.existingBlock(tag);
-  if (await c.servedByIndex(n)) {
-    const v = await c.index.storage(addr, slot, Number(n));
-    return `0x${hexToBigInt(v).toString(16).padStart(64, '0')}`;
-  }
-  const r = await c.sequencer.storageAt(addr, slot, n);
-  if ('error' in r) throw fromErrorObject(r.error);
-  return r.ok;
+  const fromSequencer = async (): Promise<Hex> => {
+    const r = await c.sequencer.storageAt(addr, slot, n);
+    if ('error' in r) throw fromErrorObject(r.error);
+    return r.ok;
+  };
+  if (!(await c.servedByIndex(n))) return fromSequencer();
+  return c.indexed(
+    async () =>
+      `0x${hexToBigInt(await c.index.storage(addr, slot, Number(n)))
+        .toString(16)
+        .padStart(64, '0')}` as Hex,
+    fromSequencer,
+  );
 };

@@ -9,8 +9,11 @@ export const eth_getTransactionCount: Handler = async (params, c) => {
   const addr = address(a);
   if (tag === 'pending') return toQuantity((await c.sequencer.pendingNonce(addr)) as bigint);
   const n = await c.existingBlock(tag);
-  if (await c.servedByIndex(n)) return toQuantity((await c.index.account(addr, Number(n)))?.nonce ?? 0n);
-  const r = await c.sequencer.account(addr, n);
-  if ('error' in r) throw fromErrorObject(r.error);
-  return toQuantity(r.ok.nonce);
+  const fromSequencer = async () => {
+    const r = await c.sequencer.account(addr, n);
+    if ('error' in r) throw fromErrorObject(r.error);
+    return r.ok.nonce;
+  };
+  if (!(await c.servedByIndex(n))) return toQuantity(await fromSequencer());
+  return toQuantity(await c.indexed(async () => (await c.index.account(addr, Number(n)))?.nonce ?? 0n, fromSequencer));
 };
