@@ -6,6 +6,8 @@ import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '..
 import { type ErrorObject, InvalidParamsError, toErrorObject } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
 import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
+import type { BlockTrace } from '../proving/trace.ts';
+import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving/witness.ts';
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
 import { type AccountRecord, emptyDiff, type StateDiff } from '../state/types.ts';
@@ -39,6 +41,8 @@ export interface SealResult {
   header: RpcBlockHeader;
   included: Hex[];
   dropped: { hash: Hex; reason: string }[];
+  /** With `seal(now, { trace: true })`: what a stateless prover needs to re-execute the block. */
+  trace?: BlockTrace;
 }
 
 /** Blocks never hold more transactions than this, whatever the gas allows. */
@@ -146,7 +150,7 @@ export class SequencerCore {
    * state, block, pool removals and the outbox entry in one SQL transaction. Returns null when no
    * transaction could run.
    */
-  async seal(nowMs: number): Promise<SealResult | null> {
+  async seal(nowMs: number, opts: { trace?: boolean } = {}): Promise<SealResult | null> {
     const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK);
     if (runnable.length === 0) {
       if (stale.length > 0) this.dropStale(stale.map((t) => t.hash));
@@ -164,16 +168,47 @@ export class SequencerCore {
       coinbase: lower(this.config.feeRecipient),
       prevRandao: keccakHex(parent.hash),
     };
-    const exec = await executeBlock(this.config, env, runnable, this.state, (n) => this.recentHashes.get(n), this.executor);
+    // With a trace, record what the block reads: the witness a stateless prover needs.
+    const reads = opts.trace ? new RecordingReader(this.state) : undefined;
+    const hashesRead = new Map<bigint, Hex>();
+    const blockHash = (n: bigint) => {
+      const h = this.recentHashes.get(n);
+      if (h && opts.trace) hashesRead.set(n, h);
+      return h;
+    };
+    const exec = await executeBlock(this.config, env, runnable, reads ?? this.state, blockHash, this.executor);
     const dropped = exec.outcomes.filter((o) => o.status === 'dropped').map((o) => ({ hash: o.hash, reason: (o as { reason: string }).reason }));
     const removed = [...exec.included.map((i) => i.hash), ...dropped.map((d) => d.hash), ...stale.map((t) => t.hash)];
     if (exec.included.length === 0) {
       if (removed.length > 0) this.dropStale(removed);
       return null;
     }
-    const db = new BufferedTrieDb(this.state);
+    const updateNodes = opts.trace ? new RecordingNodeSource(this.state) : this.state;
+    const db = new BufferedTrieDb(updateNodes);
     const update = await applyDiffToTrie(db, parent.stateRoot, exec.diff, (a) => this.state.account(a));
     const header = sealHeader(this.config.chainId, env, exec, update.stateRoot);
+    let trace: BlockTrace | undefined;
+    if (reads && updateNodes instanceof RecordingNodeSource) {
+      const witness = await collectWitness(this.state, parent.stateRoot, reads, exec.diff);
+      for (const [k, n] of updateNodes.nodes) witness.set(k, n);
+      trace = {
+        chainId: this.config.chainId,
+        env,
+        preStateRoot: parent.stateRoot,
+        transactions: exec.included.map((i) => bytesToHex(i.tx.serialize())),
+        nodes: [...witness.values()],
+        codes: [...reads.codes.values()],
+        blockHashes: [...hashesRead],
+        claimed: {
+          stateRoot: header.stateRoot,
+          transactionsRoot: header.transactionsRoot,
+          receiptsRoot: header.receiptsRoot,
+          logsBloom: header.logsBloom,
+          gasUsed: BigInt(header.gasUsed),
+          blockHash: header.hash,
+        },
+      };
+    }
     const block = formatSealedBlock(header, exec);
     const payload = indexPayload(block, exec.diff, update.accounts);
     try {
@@ -192,7 +227,7 @@ export class SequencerCore {
     this.headHeader = header;
     this.recentHashes.set(env.number, header.hash);
     this.recentHashes.delete(env.number - BLOCKHASH_WINDOW);
-    return { header, included: exec.included.map((i) => i.hash), dropped };
+    return { header, included: exec.included.map((i) => i.hash), dropped, trace };
   }
 
   private dropStale(hashes: Hex[]): void {

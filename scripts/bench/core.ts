@@ -1,11 +1,13 @@
 /**
  * The sequencer's hot path without any runtime around it: edge checks, admission and sealing of
  * blocks of signed transfers, on the core over node:sqlite. The before/after figure for changes
- * to the hot path: `node scripts/bench/core.ts [--txs N] [--senders C] [--rounds R]`.
+ * to the hot path: `node scripts/bench/core.ts [--txs N] [--senders C] [--rounds R] [--trace]` (--trace also
+ * records each block's witness and encodes its trace blob, as proving needs).
  */
 import { keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { parseChainConfig } from '../../core/chain/config.ts';
+import { encodeTrace } from '../../core/proving/trace.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { nodeSql } from '../../test/support/nodeSql.ts';
@@ -20,7 +22,7 @@ export interface CoreFigures {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function benchCore(opts: { txs: number; senders: number; rounds: number }): Promise<CoreFigures> {
+export async function benchCore(opts: { txs: number; senders: number; rounds: number; trace?: boolean }): Promise<CoreFigures> {
   const senders = Array.from({ length: opts.senders }, (_, i) => privateKeyToAccount(keccak256(toHex(`core-bench-sender-${i}`))));
   const config = parseChainConfig({ GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
   const seq = new SequencerCore(nodeSql(), config);
@@ -57,7 +59,11 @@ export async function benchCore(opts: { txs: number; senders: number; rounds: nu
     submit.push((performance.now() - t) / raws.length);
     t = performance.now();
     let sealed = 0;
-    for (let blocks = 0; seq.hasPending() && blocks < 100; blocks++) sealed += (await seq.seal(Date.now()))?.included.length ?? 0;
+    for (let blocks = 0; seq.hasPending() && blocks < 100; blocks++) {
+      const r = await seq.seal(Date.now(), { trace: opts.trace });
+      if (r?.trace) encodeTrace(r.trace);
+      sealed += r?.included.length ?? 0;
+    }
     seal.push((performance.now() - t) / raws.length);
     if (sealed !== raws.length) throw new Error(`sealed ${sealed} of ${raws.length} transactions`);
   }
@@ -70,8 +76,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  const f = await benchCore({ txs: arg('txs', 1000), senders: arg('senders', 32), rounds: arg('rounds', 5) });
+  const trace = process.argv.includes('--trace');
+  const f = await benchCore({ txs: arg('txs', 1000), senders: arg('senders', 32), rounds: arg('rounds', 5), trace });
   console.log(
-    `core (plain Node, median of rounds): ${f.txs} transfers/block: edge check ${f.checkUsPerTx.toFixed(0)} us/tx, admit ${f.submitUsPerTx.toFixed(0)} us/tx, seal ${f.sealUsPerTx.toFixed(0)} us/tx = ${f.sealTxPerSec.toFixed(0)} tx/s`,
+    `core (plain Node, median of rounds${trace ? ', with trace' : ''}): ${f.txs} transfers/block: edge check ${f.checkUsPerTx.toFixed(0)} us/tx, admit ${f.submitUsPerTx.toFixed(0)} us/tx, seal ${f.sealUsPerTx.toFixed(0)} us/tx = ${f.sealTxPerSec.toFixed(0)} tx/s`,
   );
 }

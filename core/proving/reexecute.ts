@@ -1,0 +1,79 @@
+import { parseChainConfig } from '../chain/config.ts';
+import { sealHeader } from '../chain/format.ts';
+import { bytesToHex, type Hex } from '../chain/hex.ts';
+import { keccak, keccakHex } from '../chain/keccak.ts';
+import { executeBlock } from '../execution/executeBlock.ts';
+import { applyDiffToTrie, BufferedTrieDb, type TrieNodeSource } from '../state/stateTrie.ts';
+import { TrieStateReader } from '../state/trieState.ts';
+import { EMPTY_CODE_HASH } from '../state/types.ts';
+import { checkRawTransaction } from '../tx/decodeTransaction.ts';
+import { nobleRecover, type RecoverPublicKey } from '../tx/recover.ts';
+import type { BlockTrace } from './trace.ts';
+
+export interface Reexecution {
+  stateRoot: Hex;
+  transactionsRoot: Hex;
+  receiptsRoot: Hex;
+  logsBloom: Hex;
+  gasUsed: bigint;
+  blockHash: Hex;
+}
+
+export type Verdict = { valid: true; result: Reexecution } | { valid: false; reason: string };
+
+class WitnessError extends Error {}
+
+/**
+ * Re-executes a block from its trace alone, with the sequencer's own execution code, and says
+ * whether what the sequencer claimed is what came out. Trie nodes and code are looked up by their
+ * hash, so a witness altered in any byte lacks the node or code it claims to hold and is refused.
+ * Holds no state between calls.
+ */
+export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKey = nobleRecover): Promise<Verdict> {
+  const nodes = new Map<string, Uint8Array>();
+  for (const n of trace.nodes) nodes.set(bytesToHex(keccak(n)).slice(2), n);
+  const codes = new Map<Hex, Uint8Array>();
+  for (const c of trace.codes) codes.set(keccakHex(c), c);
+  // A node the witness lacks is an error, never an empty subtree: absence must be proven.
+  const source: TrieNodeSource = {
+    node: (key) => {
+      const n = nodes.get(key);
+      if (!n) throw new WitnessError(`the witness lacks a trie node: ${key}`);
+      return n;
+    },
+  };
+  const reader = new TrieStateReader(trace.preStateRoot, source, {
+    code: (hash) => {
+      const code = codes.get(hash);
+      if (!code && hash !== EMPTY_CODE_HASH) throw new WitnessError(`the witness lacks the code with hash ${hash}`);
+      return code;
+    },
+  });
+  const config = parseChainConfig({ CHAIN_ID: trace.chainId.toString(), BLOCK_GAS_LIMIT: trace.env.gasLimit.toString() });
+  const blockHashes = new Map(trace.blockHashes);
+  let result: Reexecution;
+  try {
+    const txs = trace.transactions.map((raw) => checkRawTransaction(raw, trace.chainId, trace.env.gasLimit, recover));
+    const exec = await executeBlock(config, trace.env, txs, reader, (n) => blockHashes.get(n));
+    const refused = exec.outcomes.find((o) => o.status !== 'included');
+    if (refused) return { valid: false, reason: `transaction ${refused.hash} does not execute in this block: ${'reason' in refused ? refused.reason : ''}` };
+    const update = await applyDiffToTrie(new BufferedTrieDb(source), trace.preStateRoot, exec.diff, (a) => reader.account(a));
+    const header = sealHeader(trace.chainId, trace.env, exec, update.stateRoot);
+    result = {
+      stateRoot: header.stateRoot,
+      transactionsRoot: header.transactionsRoot,
+      receiptsRoot: header.receiptsRoot,
+      logsBloom: header.logsBloom,
+      gasUsed: BigInt(header.gasUsed),
+      blockHash: header.hash,
+    };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return { valid: false, reason: message };
+  }
+  const c = trace.claimed;
+  for (const field of ['stateRoot', 'transactionsRoot', 'receiptsRoot', 'logsBloom', 'gasUsed', 'blockHash'] as const) {
+    if (result[field] !== c[field]) return { valid: false, reason: `${field} differs: claimed ${c[field]}, re-executed ${result[field]}` };
+  }
+  return { valid: true, result };
+}
