@@ -3,17 +3,18 @@
  * its trace blob alone (the bytes, nothing else), and every kind of tampering is refused.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { encodeDeployData, encodeFunctionData, parseEther } from 'viem';
+import { encodeDeployData, encodeFunctionData, parseEther, recoverAddress } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { type Hex, lower } from '../../core/chain/hex.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
 import { reexecuteBlock } from '../../core/proving/reexecute.ts';
+import { recoverProver, signStatement, statementDigest, statementFor } from '../../core/proving/statement.ts';
 import { type BlockTrace, decodeTrace, encodeTrace, TRACE_VERSION } from '../../core/proving/trace.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { compileContract } from '../../scripts/lib/compile.ts';
-import { devAccount } from '../support/accounts.ts';
+import { devAccount, devKey } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
 const config = parseChainConfig({});
@@ -120,5 +121,22 @@ describe('stateless re-execution from a trace blob', () => {
     const actual = { version: TRACE_VERSION, bytes: traceBytes.length, keccak: keccakHex(traceBytes) };
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
     expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+  });
+
+  it('signs a statement over the re-executed block that ecrecover attributes to the prover', async () => {
+    const trace = decodeTrace(traceBytes);
+    const verdict = await reexecuteBlock(trace);
+    if (!verdict.valid) throw new Error(verdict.reason);
+    const statement = statementFor(trace.chainId, trace.env.number, trace.preStateRoot, verdict.result, traceBytes);
+    expect(statement).toEqual(
+      expect.objectContaining({ blockHash: sealedHeader.hash, postStateRoot: sealedHeader.stateRoot, traceHash: keccakHex(traceBytes) }),
+    );
+    const proof = signStatement(statement, devKey(9));
+    expect(proof.prover).toBe(devAccount(9).address.toLowerCase());
+    expect((await recoverAddress({ hash: proof.digest, signature: proof.signature })).toLowerCase()).toBe(proof.prover);
+    expect(recoverProver(proof)).toBe(proof.prover);
+    // Any field of the statement changes the digest, so a signature covers all of them.
+    const other = statementDigest({ ...statement, receiptsRoot: keccakHex(statement.receiptsRoot) });
+    expect(other).not.toBe(proof.digest);
   });
 });
