@@ -6,10 +6,11 @@ import { type ErrorObject, toErrorObject } from '../core/errors.ts';
 import type { CallRequest } from '../core/execution/call.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
-import { SequencerCore, type SubmitResult } from '../core/sequencer/sequencer.ts';
+import { type OutboxEntry, SequencerCore, type SubmitResult } from '../core/sequencer/sequencer.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import type { Env } from '../workers/env.ts';
 import { flushOutboxEntries } from '../workers/index-db/writer.ts';
+import { type ProvingJob, traceKey } from '../workers/prover/jobs.ts';
 import { doSql } from './doSql.ts';
 
 /** Blocks written to D1 per batch by one outbox flush. */
@@ -38,14 +39,14 @@ export class Sequencer extends DurableObject<Env> {
   private readonly queries: StateQueries;
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
   private sealing = false;
-  private flushing = false;
+  private flushRun: Promise<{ flushed: number; remaining: number }> | undefined;
   private alarmArmed = false;
   private readonly waiters = new Map<Hex, ((r: RpcReceipt | null) => void)[]>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = parseChainConfig(env);
-    this.core = new SequencerCore(doSql(ctx.storage), this.config);
+    this.core = new SequencerCore(doSql(ctx.storage), this.config, { recordTraces: true });
     this.queries = new StateQueries(this.core);
     void ctx.blockConcurrencyWhile(async () => {
       await this.core.init();
@@ -143,28 +144,55 @@ export class Sequencer extends DurableObject<Env> {
    * stay and are retried by the alarm. Blocks sealed while a flush runs join the next one.
    */
   async flushOutbox(): Promise<{ flushed: number; remaining: number }> {
-    if (this.flushing) return { flushed: 0, remaining: this.core.outboxSize() };
-    this.flushing = true;
+    // One flush at a time; a caller arriving during one waits for it (it drains what is pending).
+    this.flushRun ??= this.runFlush().finally(() => {
+      this.flushRun = undefined;
+    });
+    return this.flushRun;
+  }
+
+  private async runFlush(): Promise<{ flushed: number; remaining: number }> {
     let flushed = 0;
-    try {
-      for (;;) {
-        const entries = this.core.outboxPending(OUTBOX_BATCH);
-        if (entries.length === 0) break;
-        try {
-          await flushOutboxEntries(this.env, this.config, entries);
-        } catch (e) {
-          for (const entry of entries) this.core.outboxFailed(entry.id, e instanceof Error ? e.message : String(e));
-          console.error(`outbox flush of blocks ${entries[0].block}..${entries[entries.length - 1].block} failed`, e);
-          await this.armAlarm();
-          return { flushed, remaining: this.core.outboxSize() };
-        }
-        this.core.outboxDone(entries.map((e) => e.id));
-        flushed += entries.length;
+    for (;;) {
+      const entries = this.core.outboxPending(OUTBOX_BATCH);
+      if (entries.length === 0) break;
+      try {
+        await flushOutboxEntries(
+          this.env,
+          this.config,
+          entries.filter((e) => e.kind === 'index'),
+        );
+        await this.sendTraces(entries.filter((e) => e.kind === 'trace'));
+      } catch (e) {
+        for (const entry of entries) this.core.outboxFailed(entry.id, e instanceof Error ? e.message : String(e));
+        console.error(`outbox flush of blocks ${entries[0].block}..${entries[entries.length - 1].block} failed`, e);
+        await this.armAlarm();
+        return { flushed, remaining: this.core.outboxSize() };
       }
-    } finally {
-      this.flushing = false;
+      this.core.outboxDone(entries.map((e) => e.id));
+      flushed += entries.length;
     }
     return { flushed, remaining: this.core.outboxSize() };
+  }
+
+  /**
+   * Puts each block's trace blob in R2 under an immutable key, then sends its proving job. Both are
+   * idempotent (same key, same bytes; the prover writes one proof per block), so a retry after a
+   * crash repeats them safely. The local copy of a blob goes when its entry is acknowledged.
+   */
+  private async sendTraces(entries: OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const jobs: ProvingJob[] = [];
+    for (const entry of entries) {
+      const { blockHash, traceHash } = JSON.parse(entry.payload) as { blockHash: Hex; traceHash: Hex };
+      const key = traceKey(this.config.chainId, entry.block, blockHash);
+      const bytes = this.core.traceBlob(entry.block);
+      if (bytes) await this.env.TRACES.put(key, bytes, { customMetadata: { traceHash } });
+      else if (!(await this.env.TRACES.head(key))) throw new Error(`trace of block ${entry.block} is neither stored locally nor in R2`);
+      jobs.push({ block: entry.block, blockHash, key, traceHash });
+    }
+    for (let i = 0; i < jobs.length; i += 100) await this.env.PROVING_QUEUE.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+    for (const entry of entries) this.core.dropTrace(entry.block);
   }
 
   // ---- reads -------------------------------------------------------------------------------

@@ -14,4 +14,12 @@ export const indexMigrations: Migration[] = [
       `CREATE TABLE IF NOT EXISTS indexed_head (id INTEGER PRIMARY KEY CHECK (id = 0), number INTEGER NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // One proof per block: a job delivered twice finds its row and writes nothing.
+      `CREATE TABLE IF NOT EXISTS block_proofs (block INTEGER PRIMARY KEY, block_hash TEXT NOT NULL, trace_hash TEXT NOT NULL, digest TEXT NOT NULL, signature TEXT NOT NULL, prover TEXT NOT NULL, statement TEXT NOT NULL, proven_at INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS proving_failures (block INTEGER NOT NULL, trace_hash TEXT NOT NULL, reason TEXT NOT NULL, failed_at INTEGER NOT NULL, PRIMARY KEY (block, trace_hash))`,
+    ],
+  },
 ];

@@ -1,8 +1,8 @@
 /**
  * The local runtime: the Worker exactly as `wrangler deploy` bundles it, served by Miniflare
  * (workerd) with every binding of wrangler.toml (Durable Object, D1, R2, Queues) persisted under
- * one folder, and the cron handler fired on a timer. The edge Worker and the Sequencer Durable
- * Object run in two workerd processes. Miniflare is driven directly rather than through
+ * one folder, and the cron handler fired on a timer. The edge Worker, the Sequencer Durable Object
+ * and the prover (queue consumer) run in three workerd processes. Miniflare is driven directly rather than through
  * `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
@@ -72,20 +72,44 @@ for (const v of values.var) {
   vars[v.slice(0, eq)] = v.slice(eq + 1);
 }
 
-// Two workerd processes, as in production where edge isolates and the Durable Object run on
-// different machines: workerd runs all services of a process on one thread, so one process would
-// cap the whole chain at one core (docs/decisions/0003). They share the persisted D1 files and
-// meet through a dev registry made fresh for this run.
+// Three workerd processes, as in production where edge isolates, the Durable Object and queue
+// consumers run on different machines: workerd runs all services of a process on one thread, so one
+// process would cap the whole chain at one core (docs/decisions/0003). They share the persisted D1
+// and R2 files and meet (Durable Object calls, queue deliveries) through a dev registry made fresh
+// for this run.
 const SEQUENCER_SCRIPT = 'edge-rollup-sequencer';
 const registry = mkdtempSync(join(projectRoot, '.data', 'registry-'));
 const shared = { host: '127.0.0.1', port: 0, resourcePersistencePath: persist, unsafeDevRegistryPath: registry };
 const modules = bundleModules(buildDir);
 
-// The sequencer host: the Durable Object with its SQLite, the D1 writes of its outbox, R2, the queue.
+// The sequencer host: the Durable Object with its SQLite, the D1 writes of its outbox, R2, the
+// queue's producer side.
 const sequencerHost = new Miniflare(
-  convertV4MiniflareOptions({ ...shared, workers: [{ ...options, bindings: vars, name: SEQUENCER_SCRIPT, modulesRoot: buildDir, modules }] } as never),
+  convertV4MiniflareOptions({
+    ...shared,
+    workers: [{ ...options, queueConsumers: undefined, bindings: vars, name: SEQUENCER_SCRIPT, modulesRoot: buildDir, modules }],
+  } as never),
 );
 await sequencerHost.ready;
+
+// The prover: the queue consumer re-executing blocks from R2, in its own process like the
+// fanned-out consumers of production, so that proving never takes the sequencer's thread.
+const proverHost = new Miniflare(
+  convertV4MiniflareOptions({
+    ...shared,
+    workers: [
+      {
+        ...options,
+        bindings: vars,
+        name: 'edge-rollup-prover',
+        modulesRoot: buildDir,
+        modules,
+        durableObjects: { SEQUENCER: { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT } },
+      },
+    ],
+  } as never),
+);
+await proverHost.ready;
 
 // The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
 // calling the Durable Object in the other process.
@@ -125,6 +149,7 @@ const cron =
 const shutdown = async () => {
   if (cron) clearInterval(cron);
   await edge.dispose();
+  await proverHost.dispose();
   await sequencerHost.dispose();
   rmSync(registry, { recursive: true, force: true });
   process.exit(0);

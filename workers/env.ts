@@ -8,7 +8,9 @@ export interface Env extends ChainVars {
   STATE_SHARD_0: D1Database;
   STATE_SHARD_1: D1Database;
   TRACES: R2Bucket;
-  PROVING_QUEUE: Queue;
+  PROVING_QUEUE: Queue<import('./prover/jobs.ts').ProvingJob>;
+  /** The prover's signing key (a secret; the development key when unset). */
+  PROVER_KEY?: string;
 }
 
 /** The state shard databases in shard order, as many as STATE_SHARDS says. */

@@ -16,6 +16,8 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, header TEXT NOT NULL, tx_hashes TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS txs (hash TEXT PRIMARY KEY, block INTEGER NOT NULL, idx INTEGER NOT NULL, tx TEXT NOT NULL, receipt TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS txs_by_block ON txs (block, idx)`,
+  // Trace blobs waiting for R2, in parts under the 2 MB row limit.
+  `CREATE TABLE IF NOT EXISTS traces (block INTEGER NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (block, part))`,
   `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, block INTEGER NOT NULL, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`,
 ];
 

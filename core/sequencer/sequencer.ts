@@ -1,3 +1,4 @@
+import { concatBytes } from '@ethereumjs/util';
 import type { ChainConfig } from '../chain/config.ts';
 import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
@@ -6,7 +7,7 @@ import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '..
 import { type ErrorObject, InvalidParamsError, toErrorObject } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
 import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
-import type { BlockTrace } from '../proving/trace.ts';
+import { type BlockTrace, encodeTrace } from '../proving/trace.ts';
 import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving/witness.ts';
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
@@ -45,6 +46,9 @@ export interface SealResult {
   trace?: BlockTrace;
 }
 
+/** Trace blobs are stored in parts of this size (rows are limited to 2 MB). */
+const TRACE_PART_BYTES = 1024 * 1024;
+
 /** Blocks never hold more transactions than this, whatever the gas allows. */
 export const MAX_TXS_PER_BLOCK = 2000;
 /** Recent blocks kept for BLOCKHASH. */
@@ -65,9 +69,13 @@ export class SequencerCore {
   readonly sql: SqlPort;
   readonly config: ChainConfig;
 
-  constructor(sql: SqlPort, config: ChainConfig) {
+  /** Record each block's trace for the proving pipeline (the Durable Object does; unit tests may not). */
+  readonly recordTraces: boolean;
+
+  constructor(sql: SqlPort, config: ChainConfig, opts: { recordTraces?: boolean } = {}) {
     this.sql = sql;
     this.config = config;
+    this.recordTraces = opts.recordTraces ?? false;
     this.state = new SqlState(sql);
     this.pool = new TxPool(sql);
     this.executor = new Executor(config);
@@ -151,6 +159,7 @@ export class SequencerCore {
    * transaction could run.
    */
   async seal(nowMs: number, opts: { trace?: boolean } = {}): Promise<SealResult | null> {
+    const withTrace = opts.trace ?? this.recordTraces;
     const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK);
     if (runnable.length === 0) {
       if (stale.length > 0) this.dropStale(stale.map((t) => t.hash));
@@ -169,11 +178,11 @@ export class SequencerCore {
       prevRandao: keccakHex(parent.hash),
     };
     // With a trace, record what the block reads: the witness a stateless prover needs.
-    const reads = opts.trace ? new RecordingReader(this.state) : undefined;
+    const reads = withTrace ? new RecordingReader(this.state) : undefined;
     const hashesRead = new Map<bigint, Hex>();
     const blockHash = (n: bigint) => {
       const h = this.recentHashes.get(n);
-      if (h && opts.trace) hashesRead.set(n, h);
+      if (h && withTrace) hashesRead.set(n, h);
       return h;
     };
     const exec = await executeBlock(this.config, env, runnable, reads ?? this.state, blockHash, this.executor);
@@ -183,7 +192,7 @@ export class SequencerCore {
       if (removed.length > 0) this.dropStale(removed);
       return null;
     }
-    const updateNodes = opts.trace ? new RecordingNodeSource(this.state) : this.state;
+    const updateNodes = withTrace ? new RecordingNodeSource(this.state) : this.state;
     const db = new BufferedTrieDb(updateNodes);
     const update = await applyDiffToTrie(db, parent.stateRoot, exec.diff, (a) => this.state.account(a));
     const header = sealHeader(this.config.chainId, env, exec, update.stateRoot);
@@ -209,6 +218,7 @@ export class SequencerCore {
         },
       };
     }
+    const traceBytes = trace ? encodeTrace(trace) : undefined;
     const block = formatSealedBlock(header, exec);
     const payload = indexPayload(block, exec.diff, update.accounts);
     try {
@@ -217,6 +227,7 @@ export class SequencerCore {
         this.pool.remove(removed);
         this.writeBlock(block);
         this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, Number(env.number), JSON.stringify(payload));
+        if (traceBytes) this.storeTrace(Number(env.number), header.hash, traceBytes);
       });
     } catch (e) {
       this.state.reset();
@@ -251,6 +262,30 @@ export class SequencerCore {
         block.transactions.map((tx, k) => [tx.hash, n, k, JSON.stringify(tx), JSON.stringify(block.receipts[k])]),
       ),
     );
+  }
+
+  private storeTrace(block: number, blockHash: Hex, bytes: Uint8Array): void {
+    for (let part = 0; part * TRACE_PART_BYTES < bytes.length; part++) {
+      this.sql.query(
+        `INSERT OR REPLACE INTO traces (block, part, bytes) VALUES (?, ?, ?)`,
+        block,
+        part,
+        bytes.subarray(part * TRACE_PART_BYTES, (part + 1) * TRACE_PART_BYTES),
+      );
+    }
+    this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('trace', ?, ?)`, block, JSON.stringify({ blockHash, traceHash: keccakHex(bytes) }));
+  }
+
+  /** A stored trace blob, reassembled from its parts. */
+  traceBlob(block: number): Uint8Array | undefined {
+    const parts = this.sql.query<{ bytes: Uint8Array }>(`SELECT bytes FROM traces WHERE block = ? ORDER BY part`, block);
+    if (parts.length === 0) return undefined;
+    return concatBytes(...parts.map((p) => p.bytes));
+  }
+
+  /** Once the blob is in R2, the local copy goes (inside the outbox acknowledgement). */
+  dropTrace(block: number): void {
+    this.sql.query(`DELETE FROM traces WHERE block = ?`, block);
   }
 
   // ---- reads -------------------------------------------------------------------------------

@@ -62,6 +62,18 @@ export class IndexReader {
     return orMiss(async () => (await this.db.prepare(`SELECT number FROM indexed_head WHERE id = 0`).first<{ number: number }>())?.number ?? -1, -1);
   }
 
+  /** Highest proven block and the number of refused proving jobs (0 and 0 before any). */
+  async provingStatus(): Promise<{ provenHead: number; proofs: number; failures: number }> {
+    return orMiss(
+      async () => {
+        const p = await this.db.prepare(`SELECT COALESCE(MAX(block), -1) AS head, COUNT(*) AS n FROM block_proofs`).first<{ head: number; n: number }>();
+        const f = await this.db.prepare(`SELECT COUNT(*) AS n FROM proving_failures`).first<{ n: number }>();
+        return { provenHead: p?.head ?? -1, proofs: p?.n ?? 0, failures: f?.n ?? 0 };
+      },
+      { provenHead: -1, proofs: 0, failures: 0 },
+    );
+  }
+
   private async withTransactions(row: { number: number; header: string; tx_hashes: string } | null, full: boolean): Promise<RpcBlock | null> {
     if (!row) return null;
     const header = JSON.parse(row.header) as RpcBlockHeader;

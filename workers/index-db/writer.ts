@@ -20,6 +20,7 @@ function insertRows(db: D1Database, head: string, rows: SqlValue[][]): D1Prepare
  * index calls indexed is in every shard.
  */
 export async function flushOutboxEntries(env: Env, config: ChainConfig, entries: OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   const shards = stateShards(env, config.stateShards);
   const perShard = shards.map(() => ({ accounts: [] as SqlValue[][], storage: [] as SqlValue[][], wipes: [] as SqlValue[][], code: [] as SqlValue[][] }));
   const at = (key: Hex) => perShard[shardOf(key, shards.length)];

@@ -27,8 +27,18 @@ app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allow
 
 app.get('/status', async (c) => {
   const stub = new RpcContext(c.env, chainConfig(c.env));
-  const [sequencer, indexedHead] = await Promise.all([stub.sequencer.status(), stub.index.indexedHead()]);
-  return c.json({ client: CLIENT_VERSION, chainId: chainConfig(c.env).chainId.toString(), ...sequencer, head: sequencer.head.toString(), indexedHead });
+  const [sequencer, indexedHead, proving] = await Promise.all([stub.sequencer.status(), stub.index.indexedHead(), stub.index.provingStatus()]);
+  const head = Number(sequencer.head);
+  return c.json({
+    client: CLIENT_VERSION,
+    chainId: chainConfig(c.env).chainId.toString(),
+    ...sequencer,
+    head,
+    indexedHead,
+    ...proving,
+    // Blocks 1..head each get exactly one proof (the genesis needs none): the lag counts the gaps too.
+    provingLag: head - proving.proofs,
+  });
 });
 
 app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL\n`));

@@ -1,0 +1,69 @@
+import type { ChainConfig } from '../../core/chain/config.ts';
+import { keccakHex } from '../../core/chain/keccak.ts';
+import { reexecuteBlock } from '../../core/proving/reexecute.ts';
+import { signStatement, statementFor } from '../../core/proving/statement.ts';
+import { decodeTrace, TraceFormatError } from '../../core/proving/trace.ts';
+import { indexMigrations } from '../../migrations/index.ts';
+import { wasmRecover } from '../crypto/secp256k1.ts';
+import type { Env } from '../env.ts';
+import { migrate } from '../index-db/migrate.ts';
+import type { ProvingJob } from './jobs.ts';
+import { proverKey } from './key.ts';
+
+type Outcome = 'proven' | 'already proven' | 'refused';
+
+/**
+ * Proves one block from its trace blob alone, or records why it cannot. A refusal (altered or
+ * inconsistent trace) is final and recorded; it is never signed. Errors of the platform (blob not
+ * there yet, D1 unavailable) are thrown so that the message is retried.
+ */
+export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): Promise<Outcome> {
+  const db = env.INDEX_DB;
+  await migrate(db, indexMigrations);
+  const done = await db.prepare(`SELECT block_hash FROM block_proofs WHERE block = ?`).bind(job.block).first<{ block_hash: string }>();
+  if (done?.block_hash === job.blockHash) return 'already proven';
+  const object = await env.TRACES.get(job.key);
+  if (!object) throw new Error(`trace blob ${job.key} is not in R2 (yet)`);
+  const bytes = new Uint8Array(await object.arrayBuffer());
+  const refuse = async (reason: string): Promise<Outcome> => {
+    await db
+      .prepare(`INSERT OR REPLACE INTO proving_failures (block, trace_hash, reason, failed_at) VALUES (?, ?, ?, ?)`)
+      .bind(job.block, job.traceHash, reason.slice(0, 1000), Date.now())
+      .run();
+    return 'refused';
+  };
+  if (keccakHex(bytes) !== job.traceHash) return refuse(`the blob's hash ${keccakHex(bytes)} is not the job's ${job.traceHash}`);
+  let trace: ReturnType<typeof decodeTrace>;
+  try {
+    trace = decodeTrace(bytes);
+  } catch (e) {
+    if (e instanceof TraceFormatError) return refuse(e.message);
+    throw e;
+  }
+  if (trace.chainId !== config.chainId || trace.env.number !== BigInt(job.block)) return refuse('the trace is for another chain or block');
+  const verdict = await reexecuteBlock(trace, await wasmRecover());
+  if (!verdict.valid) return refuse(verdict.reason);
+  if (verdict.result.blockHash !== job.blockHash) return refuse(`re-executed block hash ${verdict.result.blockHash} is not the job's ${job.blockHash}`);
+  const proof = signStatement(statementFor(trace.chainId, trace.env.number, trace.preStateRoot, verdict.result, bytes), proverKey(env));
+  const statement = JSON.stringify(proof.statement, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const written = await db
+    .prepare(
+      `INSERT OR IGNORE INTO block_proofs (block, block_hash, trace_hash, digest, signature, prover, statement, proven_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(job.block, job.blockHash, job.traceHash, proof.digest, proof.signature, proof.prover, statement, Date.now())
+    .run();
+  return written.meta.changes > 0 ? 'proven' : 'already proven';
+}
+
+/** The queue consumer: each message acknowledged on its own, retried on platform errors. */
+export async function consumeProvingJobs(batch: MessageBatch<ProvingJob>, env: Env, config: ChainConfig): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      await proveJob(env, config, message.body);
+      message.ack();
+    } catch (e) {
+      console.error(`proving job for block ${message.body?.block} failed (attempt ${message.attempts}), retrying`, e);
+      message.retry();
+    }
+  }
+}
