@@ -7,6 +7,7 @@ import { chainIdOf, derivedAccount, fundAccounts } from './bench/accounts.ts';
 import { HELP, parseArgs, UsageError } from './bench/args.ts';
 import { runBurst } from './bench/burst.ts';
 import { runClosedLoop } from './bench/closedLoop.ts';
+import { provingFigures, provingStatus, renderProving } from './bench/proving.ts';
 import { type BenchConfig, renderReport, type TargetRuns, writeJson } from './bench/report.ts';
 import { blockHeight, Cleanup, killTrackedSync, restartAnvil, startTargets, stopOwnChildren } from './bench/targets.ts';
 import { deadline } from './bench/util.ts';
@@ -108,6 +109,10 @@ async function main(): Promise<number> {
       ),
     );
 
+    const chainRun = live().find((r) => r.target.name === 'chain');
+    const provingStart = chainRun ? await provingStatus(chainRun.target.url).catch(() => undefined) : undefined;
+    const runStartedAt = performance.now();
+
     for (let rep = 1; rep <= opts.repeat; rep++) {
       for (const r of live()) {
         await guard(r, `burst #${rep}`, async () => {
@@ -156,6 +161,12 @@ async function main(): Promise<number> {
       freshAnvil: opts.freshAnvil,
     };
     process.stdout.write(`${renderReport(config, runs)}\n`);
+    if (chainRun && provingStart && !chainRun.target.error) {
+      log('chain: waiting for the proving lag to reach zero ...');
+      const proving = await provingFigures(chainRun.target.url, provingStart, runStartedAt, timeoutMs);
+      process.stdout.write(`\n${renderProving(proving)}\n`);
+      if (!proving.drained) chainRun.target.error = 'proving lag did not reach zero';
+    }
     if (opts.json) {
       const file = resolve(opts.json);
       writeJson(file, config, runs);

@@ -62,9 +62,9 @@ export class IndexReader {
     return orMiss(async () => (await this.db.prepare(`SELECT number FROM indexed_head WHERE id = 0`).first<{ number: number }>())?.number ?? -1, -1);
   }
 
-  /** Highest proven block and the number of refused proving jobs (0 and 0 before any). */
+  /** Highest proven block, proofs and refused jobs (-1, 0, 0 before any); throws when D1 fails. */
   async provingStatus(): Promise<{ provenHead: number; proofs: number; failures: number }> {
-    return orMiss(
+    return orEmpty(
       async () => {
         const p = await this.db.prepare(`SELECT COALESCE(MAX(block), -1) AS head, COUNT(*) AS n FROM block_proofs`).first<{ head: number; n: number }>();
         const f = await this.db.prepare(`SELECT COUNT(*) AS n FROM proving_failures`).first<{ n: number }>();

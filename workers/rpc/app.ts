@@ -27,18 +27,19 @@ app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allow
 
 app.get('/status', async (c) => {
   const stub = new RpcContext(c.env, chainConfig(c.env));
-  const [sequencer, indexedHead, proving] = await Promise.all([stub.sequencer.status(), stub.index.indexedHead(), stub.index.provingStatus()]);
+  const [sequencer, indexedHead, proving] = await Promise.all([
+    stub.sequencer.status(),
+    stub.index.indexedHead(),
+    stub.index.provingStatus().catch((e: unknown) => ({ error: String(e) })),
+  ]);
   const head = Number(sequencer.head);
-  return c.json({
-    client: CLIENT_VERSION,
-    chainId: chainConfig(c.env).chainId.toString(),
-    ...sequencer,
-    head,
-    indexedHead,
-    ...proving,
-    // Blocks 1..head each get exactly one proof (the genesis needs none): the lag counts the gaps too.
-    provingLag: head - proving.proofs,
-  });
+  // Blocks 1..head each get exactly one proof (the genesis needs none): the lag counts the gaps too.
+  // When D1 cannot be read, the proving fields are null rather than a misleading zero.
+  const provingFields =
+    'error' in proving
+      ? { provenHead: null, proofs: null, failures: null, provingLag: null, provingError: proving.error }
+      : { ...proving, provingLag: head - proving.proofs };
+  return c.json({ client: CLIENT_VERSION, chainId: chainConfig(c.env).chainId.toString(), ...sequencer, head, indexedHead, ...provingFields });
 });
 
 app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL\n`));
