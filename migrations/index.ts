@@ -22,4 +22,10 @@ export const indexMigrations: Migration[] = [
       `CREATE TABLE IF NOT EXISTS proving_failures (block INTEGER NOT NULL, trace_hash TEXT NOT NULL, reason TEXT NOT NULL, failed_at INTEGER NOT NULL, PRIMARY KEY (block, trace_hash))`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS proving_dead_letters (message_id TEXT PRIMARY KEY, block INTEGER, trace_key TEXT, attempts INTEGER NOT NULL, received_at INTEGER NOT NULL)`,
+    ],
+  },
 ];

@@ -28,7 +28,9 @@ try {
   const crons = config.triggers.crons ?? [];
   console.log('Triggers:');
   for (const c of consumers)
-    console.log(`  queue consumer   ${c.queue} (batch ${c.max_batch_size}, retries ${c.max_retries}, dead letters to ${c.dead_letter_queue})`);
+    console.log(
+      `  queue consumer   ${c.queue} (batch ${c.max_batch_size}, retries ${c.max_retries ?? 'default'}, dead letters to ${c.dead_letter_queue ?? 'none'})`,
+    );
   for (const c of crons as string[]) console.log(`  cron             ${c}`);
   const required: [string, boolean][] = [
     ['Sequencer Durable Object', /env\.SEQUENCER \(Sequencer\)\s+Durable Object/.test(output)],
@@ -37,6 +39,7 @@ try {
     ['R2 trace bucket', /env\.TRACES .*R2 Bucket/.test(output)],
     ['proving queue producer', /env\.PROVING_QUEUE .*Queue/.test(output)],
     ['proving queue consumer', consumers.some((c: { queue: string }) => c.queue === 'edge-rollup-proving')],
+    ['dead-letter queue consumer', consumers.some((c: { queue: string }) => c.queue === 'edge-rollup-proving-dlq')],
     ['cron trigger', crons.length > 0],
   ];
   const missing = required.filter(([, ok]) => !ok).map(([name]) => name);

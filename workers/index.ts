@@ -1,7 +1,7 @@
 import { Sequencer } from '../durable-objects/sequencer.ts';
 import type { Env } from './env.ts';
-import { consumeProvingJobs } from './prover/consume.ts';
-import type { ProvingJob } from './prover/jobs.ts';
+import { consumeProvingJobs, recordDeadLetters } from './prover/consume.ts';
+import { PROVING_DEAD_LETTER_QUEUE, type ProvingJob } from './prover/jobs.ts';
 import { app, chainConfig } from './rpc/app.ts';
 import { sequencerStub } from './rpc/context.ts';
 
@@ -20,6 +20,7 @@ export default {
   },
 
   async queue(batch, env, _ctx) {
+    if (batch.queue === PROVING_DEAD_LETTER_QUEUE) return recordDeadLetters(batch as MessageBatch<ProvingJob>, env);
     await consumeProvingJobs(batch as MessageBatch<ProvingJob>, env, chainConfig(env));
   },
 } satisfies ExportedHandler<Env>;

@@ -72,11 +72,44 @@ describe('proving pipeline in workerd', () => {
     expect(await env.INDEX_DB.prepare('SELECT 1 FROM block_proofs WHERE block = ?').bind(job.block).first()).toBeNull();
   });
 
-  it('retries a job whose blob is not in R2', async () => {
-    const outcome = await deliver([
-      { block: 999_999, blockHash: `0x${'11'.repeat(32)}`, key: 'traces/v1/31337/missing.bin', traceHash: `0x${'22'.repeat(32)}` },
-    ]);
-    expect(outcome.retryMessages.map((m) => m.msgId)).toEqual(['m0']);
-    expect(outcome.explicitAcks).toEqual([]);
+  it('retries a job whose blob is not in R2 yet, and proves it once the blob is there', async () => {
+    const job = await sealedJob(3);
+    await proofOf(job.block);
+    await env.INDEX_DB.prepare('DELETE FROM block_proofs WHERE block = ?').bind(job.block).run();
+    const late = { ...job, key: `${job.key}.late` };
+    const first = await deliver([late]);
+    expect(first.retryMessages.map((m) => m.msgId)).toEqual(['m0']);
+    expect(first.explicitAcks).toEqual([]);
+    await env.TRACES.put(late.key, await (await env.TRACES.get(job.key))!.arrayBuffer());
+    const second = await deliver([late]);
+    expect(second.explicitAcks).toEqual(['m0']);
+    expect((await proofOf(job.block)).trace_hash).toBe(job.traceHash);
+  });
+
+  it('sends a job that fails every retry to the dead-letter queue, where the status counts it', async () => {
+    const before = await status();
+    await env.PROVING_QUEUE.send({
+      block: 888_888,
+      blockHash: `0x${'33'.repeat(32)}`,
+      key: 'traces/v1/31337/never-written.bin',
+      traceHash: `0x${'44'.repeat(32)}`,
+    });
+    const deadline = Date.now() + 60_000;
+    let s = await status();
+    while (s.deadLetters === before.deadLetters && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      s = await status();
+    }
+    expect(s.deadLetters).toBe(before.deadLetters + 1);
+    const row = await env.INDEX_DB.prepare('SELECT block, attempts FROM proving_dead_letters WHERE block = 888888').first<{
+      block: number;
+      attempts: number;
+    }>();
+    expect(row?.block).toBe(888_888);
   });
 });
+
+async function status(): Promise<{ deadLetters: number }> {
+  const res = await worker.fetch(new Request('http://chain/status'), env, createExecutionContext());
+  return res.json();
+}

@@ -63,14 +63,18 @@ export class IndexReader {
   }
 
   /** Highest proven block, proofs and refused jobs (-1, 0, 0 before any); throws when D1 fails. */
-  async provingStatus(): Promise<{ provenHead: number; proofs: number; failures: number }> {
+  async provingStatus(): Promise<{ provenHead: number; proofs: number; failures: number; deadLetters: number }> {
     return orEmpty(
       async () => {
-        const p = await this.db.prepare(`SELECT COALESCE(MAX(block), -1) AS head, COUNT(*) AS n FROM block_proofs`).first<{ head: number; n: number }>();
-        const f = await this.db.prepare(`SELECT COUNT(*) AS n FROM proving_failures`).first<{ n: number }>();
-        return { provenHead: p?.head ?? -1, proofs: p?.n ?? 0, failures: f?.n ?? 0 };
+        const [p, f, d] = await this.db.batch([
+          this.db.prepare(`SELECT COALESCE(MAX(block), -1) AS head, COUNT(*) AS n FROM block_proofs`),
+          this.db.prepare(`SELECT COUNT(*) AS n FROM proving_failures`),
+          this.db.prepare(`SELECT COUNT(*) AS n FROM proving_dead_letters`),
+        ]);
+        const row = (r: D1Result) => (r.results[0] ?? {}) as { head?: number; n?: number };
+        return { provenHead: row(p).head ?? -1, proofs: row(p).n ?? 0, failures: row(f).n ?? 0, deadLetters: row(d).n ?? 0 };
       },
-      { provenHead: -1, proofs: 0, failures: 0 },
+      { provenHead: -1, proofs: 0, failures: 0, deadLetters: 0 },
     );
   }
 

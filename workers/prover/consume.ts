@@ -67,3 +67,14 @@ export async function consumeProvingJobs(batch: MessageBatch<ProvingJob>, env: E
     }
   }
 }
+
+/** Jobs that exhausted their retries: recorded (idempotently, by message id) for the status. */
+export async function recordDeadLetters(batch: MessageBatch<ProvingJob>, env: Env): Promise<void> {
+  await migrate(env.INDEX_DB, indexMigrations);
+  for (const message of batch.messages) {
+    await env.INDEX_DB.prepare(`INSERT OR IGNORE INTO proving_dead_letters (message_id, block, trace_key, attempts, received_at) VALUES (?, ?, ?, ?, ?)`)
+      .bind(message.id, message.body?.block ?? null, message.body?.key ?? null, message.attempts, Date.now())
+      .run();
+    message.ack();
+  }
+}

@@ -13,3 +13,5 @@ export interface ProvingJob {
 export function traceKey(chainId: bigint, block: number, blockHash: Hex): string {
   return `traces/v1/${chainId}/${String(block).padStart(12, '0')}-${blockHash}.bin`;
 }
+
+export const PROVING_DEAD_LETTER_QUEUE = 'edge-rollup-proving-dlq';

@@ -37,7 +37,7 @@ app.get('/status', async (c) => {
   // When D1 cannot be read, the proving fields are null rather than a misleading zero.
   const provingFields =
     'error' in proving
-      ? { provenHead: null, proofs: null, failures: null, provingLag: null, provingError: proving.error }
+      ? { provenHead: null, proofs: null, failures: null, deadLetters: null, provingLag: null, provingError: proving.error }
       : { ...proving, provingLag: head - proving.proofs };
   return c.json({ client: CLIENT_VERSION, chainId: chainConfig(c.env).chainId.toString(), ...sequencer, head, indexedHead, ...provingFields });
 });
