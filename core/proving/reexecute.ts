@@ -8,16 +8,10 @@ import { TrieStateReader } from '../state/trieState.ts';
 import { EMPTY_CODE_HASH } from '../state/types.ts';
 import { checkRawTransaction } from '../tx/decodeTransaction.ts';
 import { nobleRecover, type RecoverPublicKey } from '../tx/recover.ts';
-import type { BlockTrace } from './trace.ts';
+import { type BlockClaims, type BlockTrace, claimsOf } from './trace.ts';
 
-export interface Reexecution {
-  stateRoot: Hex;
-  transactionsRoot: Hex;
-  receiptsRoot: Hex;
-  logsBloom: Hex;
-  gasUsed: bigint;
-  blockHash: Hex;
-}
+/** What re-execution produced: the same fields the trace claims. */
+export type Reexecution = BlockClaims;
 
 export type Verdict = { valid: true; result: Reexecution } | { valid: false; reason: string };
 
@@ -59,14 +53,7 @@ export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKe
     if (refused) return { valid: false, reason: `transaction ${refused.hash} does not execute in this block: ${'reason' in refused ? refused.reason : ''}` };
     const update = await applyDiffToTrie(new BufferedTrieDb(source), trace.preStateRoot, exec.diff, (a) => reader.account(a));
     const header = sealHeader(trace.chainId, trace.env, exec, update.stateRoot);
-    result = {
-      stateRoot: header.stateRoot,
-      transactionsRoot: header.transactionsRoot,
-      receiptsRoot: header.receiptsRoot,
-      logsBloom: header.logsBloom,
-      gasUsed: BigInt(header.gasUsed),
-      blockHash: header.hash,
-    };
+    result = claimsOf(header);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return { valid: false, reason: message };

@@ -1,6 +1,7 @@
 import { RLP } from '@ethereumjs/rlp';
 import { bigIntToUnpaddedBytes, bytesToBigInt, concatBytes } from '@ethereumjs/util';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import type { RpcBlockHeader } from '../chain/types.ts';
 import type { BlockEnv } from '../execution/executeBlock.ts';
 
 /** First byte of every trace blob; a decoder refuses versions it does not know. */
@@ -19,13 +20,27 @@ export interface BlockTrace {
   nodes: Uint8Array[];
   codes: Uint8Array[];
   blockHashes: [bigint, Hex][];
-  claimed: {
-    stateRoot: Hex;
-    transactionsRoot: Hex;
-    receiptsRoot: Hex;
-    logsBloom: Hex;
-    gasUsed: bigint;
-    blockHash: Hex;
+  claimed: BlockClaims;
+}
+
+/** What executing a block produced, as its header commits to it. */
+export interface BlockClaims {
+  stateRoot: Hex;
+  transactionsRoot: Hex;
+  receiptsRoot: Hex;
+  logsBloom: Hex;
+  gasUsed: bigint;
+  blockHash: Hex;
+}
+
+export function claimsOf(header: RpcBlockHeader): BlockClaims {
+  return {
+    stateRoot: header.stateRoot,
+    transactionsRoot: header.transactionsRoot,
+    receiptsRoot: header.receiptsRoot,
+    logsBloom: header.logsBloom,
+    gasUsed: BigInt(header.gasUsed),
+    blockHash: header.hash,
   };
 }
 

@@ -7,7 +7,7 @@ import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '..
 import { type ErrorObject, InvalidParamsError, toErrorObject } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
 import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
-import { type BlockTrace, encodeTrace } from '../proving/trace.ts';
+import { type BlockTrace, claimsOf, encodeTrace } from '../proving/trace.ts';
 import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving/witness.ts';
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
@@ -208,14 +208,7 @@ export class SequencerCore {
         nodes: [...witness.values()],
         codes: [...reads.codes.values()],
         blockHashes: [...hashesRead],
-        claimed: {
-          stateRoot: header.stateRoot,
-          transactionsRoot: header.transactionsRoot,
-          receiptsRoot: header.receiptsRoot,
-          logsBloom: header.logsBloom,
-          gasUsed: BigInt(header.gasUsed),
-          blockHash: header.hash,
-        },
+        claimed: claimsOf(header),
       };
     }
     const traceBytes = trace ? encodeTrace(trace) : undefined;
