@@ -1,5 +1,18 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * e2e files share one chain; proving.test.ts runs last so that its "every block proven, none
+ * refused" covers the blocks the other files filled (deployments, reverts, EIP-7702).
+ */
+class ProvingLast extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const last = (f: TestSpecification) => (f.moduleId.endsWith('proving.test.ts') ? 1 : 0);
+    return sorted.sort((a, b) => last(a) - last(b));
+  }
+}
 
 // Three projects, one command:
 // - unit: the runtime-free core in plain Node, against in-memory ports;
@@ -7,6 +20,7 @@ import { defineConfig } from 'vitest/config';
 // - e2e: real clients (viem, ethers, cast) against a chain started with `wrangler dev`.
 export default defineConfig({
   test: {
+    sequence: { sequencer: ProvingLast },
     projects: [
       {
         test: {

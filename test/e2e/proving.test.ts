@@ -25,7 +25,6 @@ describe('proving on the running chain', () => {
     const nonce = Number(BigInt(await rpc<string>(rpcUrl(), 'eth_getTransactionCount', [funder.address, 'pending'])));
     const fee = { maxFeePerGas: 50_000_000_000n, maxPriorityFeePerGas: 1_000_000n, gas: 21_000n, type: 'eip1559' as const, chainId };
     await rpc(rpcUrl(), 'eth_sendRawTransactionSync', [await funder.signTransaction({ ...fee, to: sender.address, value: parseEther('1'), nonce })]);
-    const failuresBefore = (await status()).failures;
     for (let n = 0; n < 20; n++)
       await rpc(rpcUrl(), 'eth_sendRawTransaction', [await sender.signTransaction({ ...fee, to: funder.address, value: 1n, nonce: n })]);
     await rpc(rpcUrl(), 'eth_sendRawTransactionSync', [await sender.signTransaction({ ...fee, to: funder.address, value: 1n, nonce: 20 })]);
@@ -37,6 +36,8 @@ describe('proving on the running chain', () => {
     }
     expect(s.provingLag).toBe(0);
     expect(s.provenHead).toBe(s.head);
-    expect(s.failures).toBe(failuresBefore);
+    // On an honest chain no block is ever refused, including those the other e2e files filled with
+    // deployments, reverts and EIP-7702 transactions.
+    expect(s.failures).toBe(0);
   });
 });
