@@ -10,6 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
@@ -78,7 +79,8 @@ for (const v of values.var) {
 // and R2 files and meet (Durable Object calls, queue deliveries) through a dev registry made fresh
 // for this run.
 const SEQUENCER_SCRIPT = 'edge-rollup-sequencer';
-const registry = mkdtempSync(join(projectRoot, '.data', 'registry-'));
+// In the OS temp dir: a killed run (the kill -9 test does that) leaves nothing in the project.
+const registry = mkdtempSync(join(tmpdir(), 'edge-rollup-registry-'));
 const shared = { host: '127.0.0.1', port: 0, resourcePersistencePath: persist, unsafeDevRegistryPath: registry };
 const modules = bundleModules(buildDir);
 
