@@ -84,56 +84,35 @@ const registry = mkdtempSync(join(tmpdir(), 'edge-rollup-registry-'));
 const shared = { host: '127.0.0.1', port: 0, resourcePersistencePath: persist, unsafeDevRegistryPath: registry };
 const modules = bundleModules(buildDir);
 
+/** One workerd process running the bundle as `name`, with `overrides` on wrangler.toml's options. */
+async function host(name: string, overrides: Record<string, unknown>, sharedOverrides: Record<string, unknown> = {}): Promise<Miniflare> {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...shared,
+      ...sharedOverrides,
+      workers: [{ ...options, bindings: vars, name, modulesRoot: buildDir, modules, ...overrides }],
+    } as never),
+  );
+  await mf.ready;
+  return mf;
+}
+const remoteSequencer = { SEQUENCER: { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT } };
+
 // The sequencer host: the Durable Object with its SQLite, the D1 writes of its outbox, R2, the
 // queue's producer side.
-const sequencerHost = new Miniflare(
-  convertV4MiniflareOptions({
-    ...shared,
-    workers: [{ ...options, queueConsumers: undefined, bindings: vars, name: SEQUENCER_SCRIPT, modulesRoot: buildDir, modules }],
-  } as never),
-);
-await sequencerHost.ready;
+const sequencerHost = await host(SEQUENCER_SCRIPT, { queueConsumers: undefined });
 
 // The prover: the queue consumer re-executing blocks from R2, in its own process like the
 // fanned-out consumers of production, so that proving never takes the sequencer's thread.
-const proverHost = new Miniflare(
-  convertV4MiniflareOptions({
-    ...shared,
-    workers: [
-      {
-        ...options,
-        bindings: vars,
-        name: 'edge-rollup-prover',
-        modulesRoot: buildDir,
-        modules,
-        durableObjects: { SEQUENCER: { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT } },
-      },
-    ],
-  } as never),
-);
-await proverHost.ready;
+const proverHost = await host('edge-rollup-prover', { durableObjects: remoteSequencer });
 
 // The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
 // calling the Durable Object in the other process.
-const edge = new Miniflare(
-  convertV4MiniflareOptions({
-    ...shared,
-    workers: [
-      {
-        ...options,
-        bindings: vars,
-        name: 'edge-rollup',
-        modulesRoot: buildDir,
-        modules,
-        durableObjects: { SEQUENCER: { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT } },
-        queueConsumers: undefined,
-        unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
-      },
-    ],
-    ...(values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {}),
-  } as never),
+const edge = await host(
+  'edge-rollup',
+  { durableObjects: remoteSequencer, queueConsumers: undefined, unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }] },
+  values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {},
 );
-await edge.ready;
 const url = await edge.unsafeGetDirectURL('edge-rollup');
 rmSync(buildDir, { recursive: true, force: true });
 console.log(`ready ${url.href}`);

@@ -8,10 +8,6 @@ export const hexToBytes = (h: string): Uint8Array => fromHexView(h as Hex);
 /** Minimal quantity encoding as JSON-RPC wants it: 0x0, 0x1a, never leading zeros. */
 export const toQuantity = (n: bigint | number): Hex => `0x${n.toString(16)}` as Hex;
 
-export function bigintToBytes32(n: bigint): Uint8Array {
-  return hexToBytes(`0x${n.toString(16).padStart(64, '0')}`);
-}
-
 /** 32-byte zero-left-padded storage word from any byte string of at most 32 bytes. */
 export function toWord(b: Uint8Array): Uint8Array {
   if (b.length === 32) return b;

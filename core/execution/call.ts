@@ -3,7 +3,7 @@ import { type Account, Address } from '@ethereumjs/util';
 import { type RunTxResult, runTx } from '@ethereumjs/vm';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
-import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { bytesToHex, type Hex, hexToBytes, toQuantity } from '../chain/hex.ts';
 import { ExecutionRevertedError, InvalidParamsError, ServerError } from '../errors.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import { EMPTY_CODE_HASH, type StateReader } from '../state/types.ts';
@@ -114,34 +114,23 @@ function buildTx(config: ChainConfig, req: CallRequest, nonce: bigint, gasLimit:
     value: req.value ?? 0n,
     data: req.data ?? '0x',
   };
+  const fees = { maxFeePerGas: req.maxFeePerGas ?? 0n, maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n, accessList: req.accessList ?? [] };
   let data: TypedTxData;
   if (req.authorizationList && req.authorizationList.length > 0) {
     if (!req.to) throw new InvalidParamsError('an EIP-7702 call needs a destination');
-    data = {
-      ...base,
-      type: 4,
-      maxFeePerGas: req.maxFeePerGas ?? 0n,
-      maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n,
-      accessList: req.accessList ?? [],
-      authorizationList: req.authorizationList.map((a) => ({
-        chainId: `0x${a.chainId.toString(16)}`,
-        address: a.address,
-        nonce: `0x${a.nonce.toString(16)}`,
-        yParity: `0x${a.yParity.toString(16)}`,
-        r: `0x${a.r.toString(16)}`,
-        s: `0x${a.s.toString(16)}`,
-      })),
-    } as TypedTxData;
+    const authorizationList = req.authorizationList.map((a) => ({
+      chainId: toQuantity(a.chainId),
+      address: a.address,
+      nonce: toQuantity(a.nonce),
+      yParity: toQuantity(a.yParity),
+      r: toQuantity(a.r),
+      s: toQuantity(a.s),
+    }));
+    data = { ...base, ...fees, type: 4, authorizationList } as TypedTxData;
   } else if (req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined || req.gasPrice === undefined) {
-    data = {
-      ...base,
-      type: 2,
-      maxFeePerGas: req.maxFeePerGas ?? 0n,
-      maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n,
-      accessList: req.accessList ?? [],
-    } as TypedTxData;
+    data = { ...base, ...fees, type: 2 } as TypedTxData;
   } else {
-    data = { ...base, type: 1, gasPrice: req.gasPrice, accessList: req.accessList ?? [] } as TypedTxData;
+    data = { ...base, type: 1, gasPrice: req.gasPrice, accessList: fees.accessList } as TypedTxData;
   }
   const tx = createTx(data, { common, freeze: false });
   const from = new Address(hexToBytes(req.from ?? ZERO_ADDRESS));

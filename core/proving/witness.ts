@@ -1,4 +1,4 @@
-import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { type Hex, hexToBytes } from '../chain/hex.ts';
 import { BufferedTrieDb, decodeAccount, openTrie, type TrieNodeSource } from '../state/stateTrie.ts';
 import { type AccountRecord, EMPTY_TRIE_ROOT, type StateDiff, type StateReader } from '../state/types.ts';
 
@@ -79,8 +79,4 @@ export async function collectWitness(source: TrieNodeSource, preStateRoot: Hex, 
     for (const slot of set) await storageTrie.get(hexToBytes(slot));
   }
   return recorder.nodes;
-}
-
-export function nodeKey(node: Uint8Array, keccak: (b: Uint8Array) => Uint8Array): string {
-  return bytesToHex(keccak(node)).slice(2);
 }
