@@ -161,6 +161,7 @@ export class Sequencer extends DurableObject<Env> {
           this.env,
           this.config,
           entries.filter((e) => e.kind === 'index'),
+          (block) => this.core.blockRows(block),
         );
         await this.sendTraces(entries.filter((e) => e.kind === 'trace'));
       } catch (e) {

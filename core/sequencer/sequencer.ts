@@ -20,14 +20,25 @@ import { ensureSchema, getMeta, setMeta } from './schema.ts';
 
 export type SubmitResult = { hash: Hex } | { error: ErrorObject };
 
-/** What the outbox carries to the D1 index and state shards for one block. */
+/**
+ * What the outbox carries for one block: its state changes, for the D1 state shards. The block's
+ * header, transactions and receipts go to the D1 index from the rows the sequencer already wrote
+ * (BlockRows), so they are serialized once, at seal time.
+ */
 export interface IndexPayload {
-  block: SealedBlock;
   /** Account and storage values after the block, for the state shards. */
   accounts: [Hex, { nonce: string; balance: string; codeHash: Hex } | null][];
   storage: [Hex, Hex, Hex][];
   storageCleared: Hex[];
   codes: [Hex, Hex][];
+}
+
+/** A sealed block as the sequencer stored it: JSON strings, ready for the D1 index. */
+export interface BlockRows {
+  hash: Hex;
+  header: string;
+  txHashes: string;
+  txs: { hash: Hex; tx: string; receipt: string }[];
 }
 
 export interface OutboxEntry {
@@ -90,7 +101,7 @@ export class SequencerCore {
         this.state.commit(emptyDiff(), genesis.accounts, genesis.trieNodes);
         const block = { header: genesis.header, transactions: [], receipts: [] };
         this.writeBlock(block);
-        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', 0, ?)`, JSON.stringify(indexPayload(block, emptyDiff(), genesis.accounts)));
+        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', 0, ?)`, JSON.stringify(indexPayload(emptyDiff(), genesis.accounts)));
         setMeta(this.sql, 'chain_id', this.config.chainId.toString());
       });
     }
@@ -213,7 +224,7 @@ export class SequencerCore {
     }
     const traceBytes = trace ? encodeTrace(trace) : undefined;
     const block = formatSealedBlock(header, exec);
-    const payload = indexPayload(block, exec.diff, update.accounts);
+    const payload = indexPayload(exec.diff, update.accounts);
     try {
       this.sql.transaction(() => {
         this.state.commit(exec.diff, update.accounts, db.pending);
@@ -283,6 +294,14 @@ export class SequencerCore {
 
   // ---- reads -------------------------------------------------------------------------------
 
+  /** The stored rows of a sealed block, for the D1 index. */
+  blockRows(number: number): BlockRows | undefined {
+    const b = this.sql.query<{ hash: Hex; header: string; tx_hashes: string }>(`SELECT hash, header, tx_hashes FROM blocks WHERE number = ?`, number)[0];
+    if (!b) return undefined;
+    const txs = this.sql.query<{ hash: Hex; tx: string; receipt: string }>(`SELECT hash, tx, receipt FROM txs WHERE block = ? ORDER BY idx`, number);
+    return { hash: b.hash, header: b.header, txHashes: b.tx_hashes, txs };
+  }
+
   blockNumberByHash(hash: Hex): bigint | undefined {
     const row = this.sql.query<{ number: number }>(`SELECT number FROM blocks WHERE hash = ?`, lower(hash))[0];
     return row ? BigInt(row.number) : undefined;
@@ -346,11 +365,10 @@ export class SequencerCore {
   }
 }
 
-function indexPayload(block: SealedBlock, diff: StateDiff, accounts: Map<Hex, AccountRecord | null>): IndexPayload {
+function indexPayload(diff: StateDiff, accounts: Map<Hex, AccountRecord | null>): IndexPayload {
   const storage: [Hex, Hex, Hex][] = [];
   for (const [address, slots] of diff.storage) for (const [slot, value] of slots) storage.push([address, slot, value]);
   return {
-    block,
     accounts: [...accounts].map(([a, r]) => [a, r ? { nonce: r.nonce.toString(), balance: r.balance.toString(), codeHash: r.codeHash } : null]),
     storage,
     storageCleared: [...diff.storageCleared],

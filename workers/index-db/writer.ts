@@ -1,7 +1,8 @@
 import type { ChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { shardOf } from '../../core/chain/shard.ts';
-import type { IndexPayload, OutboxEntry } from '../../core/sequencer/sequencer.ts';
+import type { RpcReceipt } from '../../core/chain/types.ts';
+import type { BlockRows, IndexPayload, OutboxEntry } from '../../core/sequencer/sequencer.ts';
 import { multiRow, type SqlValue } from '../../core/storage/sql.ts';
 import { indexMigrations } from '../../migrations/index.ts';
 import { stateMigrations } from '../../migrations/state.ts';
@@ -19,7 +20,12 @@ function insertRows(db: D1Database, head: string, rows: SqlValue[][]): D1Prepare
  * same rows. Shards are written before the index, and the index's head moves last: a block the
  * index calls indexed is in every shard.
  */
-export async function flushOutboxEntries(env: Env, config: ChainConfig, entries: OutboxEntry[]): Promise<void> {
+export async function flushOutboxEntries(
+  env: Env,
+  config: ChainConfig,
+  entries: OutboxEntry[],
+  rowsOf: (block: number) => BlockRows | undefined,
+): Promise<void> {
   if (entries.length === 0) return;
   const shards = stateShards(env, config.stateShards);
   const perShard = shards.map(() => ({ accounts: [] as SqlValue[][], storage: [] as SqlValue[][], wipes: [] as SqlValue[][], code: [] as SqlValue[][] }));
@@ -39,13 +45,14 @@ export async function flushOutboxEntries(env: Env, config: ChainConfig, entries:
     for (const [address, slot, value] of p.storage) at(address).storage.push([address, slot, n, value]);
     for (const address of p.storageCleared) at(address).wipes.push([address, n]);
     for (const [hash, code] of p.codes) at(hash).code.push([hash, code]);
-    const { header, transactions, receipts } = p.block;
-    blocks.push([n, header.hash, JSON.stringify(header), JSON.stringify(transactions.map((t) => t.hash))]);
-    transactions.forEach((t, i) => {
-      txs.push([t.hash, n, i, JSON.stringify(t), JSON.stringify(receipts[i])]);
-    });
-    for (const r of receipts) {
-      for (const l of r.logs) {
+    const rows = rowsOf(n);
+    if (!rows) throw new Error(`block ${n} is in the outbox but not in the sequencer's blocks`);
+    blocks.push([n, rows.hash, rows.header, rows.txHashes]);
+    rows.txs.forEach((t, i) => {
+      txs.push([t.hash, n, i, t.tx, t.receipt]);
+      // Only logs need the receipt parsed; the rows themselves are written as stored.
+      if (t.receipt.includes('"logs":[]')) return;
+      for (const l of (JSON.parse(t.receipt) as RpcReceipt).logs) {
         logs.push([
           n,
           Number(BigInt(l.logIndex)),
@@ -57,7 +64,7 @@ export async function flushOutboxEntries(env: Env, config: ChainConfig, entries:
           JSON.stringify(l),
         ]);
       }
-    }
+    });
   }
   await Promise.all(
     shards.map(async (db, i) => {
