@@ -14,6 +14,12 @@ export interface ChainConfig {
   genesisTimestamp: bigint;
   /** Prefunded accounts: address -> balance in wei. */
   genesisAlloc: Map<`0x${string}`, bigint>;
+  /** A batch closes once it holds this many blocks... */
+  batchMaxBlocks: number;
+  /** ...or this many bytes of (uncompressed) block data... */
+  batchMaxBytes: number;
+  /** ...or when its first block is this old. */
+  batchMaxAgeMs: number;
 }
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
@@ -47,7 +53,10 @@ export type ChainVars = Partial<
     | 'BLOCK_TIME_MS'
     | 'STATE_SHARDS'
     | 'GENESIS_TIMESTAMP'
-    | 'GENESIS_ACCOUNTS',
+    | 'GENESIS_ACCOUNTS'
+    | 'BATCH_MAX_BLOCKS'
+    | 'BATCH_MAX_BYTES'
+    | 'BATCH_MAX_AGE_MS',
     string
   >
 >;
@@ -95,7 +104,11 @@ export function parseChainConfig(vars: ChainVars): ChainConfig {
     stateShards: Number(bigintVar(vars, 'STATE_SHARDS', 2n, 1n)),
     genesisTimestamp: bigintVar(vars, 'GENESIS_TIMESTAMP', 0n),
     genesisAlloc,
+    batchMaxBlocks: Number(bigintVar(vars, 'BATCH_MAX_BLOCKS', 100n, 1n)),
+    batchMaxBytes: Number(bigintVar(vars, 'BATCH_MAX_BYTES', 120_000n, 1000n)),
+    batchMaxAgeMs: Number(bigintVar(vars, 'BATCH_MAX_AGE_MS', 60_000n, 100n)),
   };
+  if (config.batchMaxBytes > 1_000_000) throw new ConfigError('BATCH_MAX_BYTES must be at most 1000000 (L1 calldata and row limits)');
   if (config.genesisBaseFee < baseFeeFloor) throw new ConfigError('GENESIS_BASE_FEE must not be below BASE_FEE_FLOOR');
   return config;
 }

@@ -186,6 +186,7 @@ export function genesisHeader(chainId: bigint, env: BlockEnv, stateRoot: Hex): R
     transactionsRoot: EMPTY_TRIE_ROOT,
     receiptsRoot: EMPTY_TRIE_ROOT,
     logsBloom: new Uint8Array(256),
+    withdrawals: [],
   };
   return sealHeader(chainId, env, empty, stateRoot);
 }

@@ -2,10 +2,12 @@ import { createBlock } from '@ethereumjs/block';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { Address } from '@ethereumjs/util';
 import { createVM, encodeReceipt, type RunTxResult, runTx, type VM } from '@ethereumjs/vm';
+import type { PriorityOp } from '../bridge/priorityOps.ts';
+import { L2_WITHDRAWALS_ADDRESS, WITHDRAWAL_EVENT_TOPIC, type Withdrawal } from '../bridge/withdrawals.ts';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import type { Hex } from '../chain/hex.ts';
-import { hexToBytes, minBigInt } from '../chain/hex.ts';
+import { bytesToHex, hexToBytes, minBigInt } from '../chain/hex.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import type { StateDiff, StateReader } from '../state/types.ts';
 import { ethereumjsReason } from './errors.ts';
@@ -53,6 +55,14 @@ export interface BlockExecution {
   transactionsRoot: Hex;
   receiptsRoot: Hex;
   logsBloom: Uint8Array;
+  /** Withdrawals the block's transactions made through the L2Withdrawals system contract, in order. */
+  withdrawals: (Withdrawal & { txHash: Hex })[];
+}
+
+/** What goes into a block: L1 priority operations first, in queue order, then transactions. */
+export interface BlockInput {
+  priorityOps: PriorityOp[];
+  txs: ExecutableTx[];
 }
 
 /** Recent block hashes for the BLOCKHASH opcode (the previous 256 blocks). */
@@ -124,7 +134,8 @@ export function envBlock(config: ChainConfig, env: BlockEnv) {
 }
 
 /**
- * Runs transactions in the given order on top of `reader`'s state. A transaction that cannot run
+ * Applies the block's L1 priority operations (deposits credit their recipient; no code runs),
+ * then runs transactions in the given order on top of `reader`'s state. A transaction that cannot run
  * in this block (fee below base fee, no gas room, nonce gap) is deferred with the rest of its
  * sender's transactions; one that can never run (nonce too low, insufficient funds) is dropped.
  * The same function runs in the sequencer and, from a trace's witness, in the prover.
@@ -132,7 +143,7 @@ export function envBlock(config: ChainConfig, env: BlockEnv) {
 export async function executeBlock(
   config: ChainConfig,
   env: BlockEnv,
-  txs: ExecutableTx[],
+  input: BlockInput,
   reader: StateReader,
   blockHash: BlockHashLookup,
   executor: Executor = new Executor(config),
@@ -144,7 +155,12 @@ export async function executeBlock(
   const outcomes: TxOutcome[] = [];
   const blocked = new Set<Hex>();
   let gasUsed = 0n;
-  for (const t of txs) {
+  for (const op of input.priorityOps) {
+    const recipient = new Address(hexToBytes(op.l2Recipient));
+    const account = await state.getAccount(recipient);
+    await state.modifyAccountFields(recipient, { balance: (account?.balance ?? 0n) + op.amount });
+  }
+  for (const t of input.txs) {
     if (blocked.has(t.sender)) {
       outcomes.push({ hash: t.hash, status: 'deferred', reason: 'an earlier transaction of the sender waits' });
       continue;
@@ -199,5 +215,29 @@ export async function executeBlock(
     transactionsRoot: await orderedTrieRoot(included.map((i) => i.tx.serialize())),
     receiptsRoot: await orderedTrieRoot(included.map((i) => encodeReceipt(i.result.receipt, i.tx.type))),
     logsBloom,
+    withdrawals: withdrawalsOf(included),
   };
+}
+
+const WITHDRAWALS = hexToBytes(L2_WITHDRAWALS_ADDRESS);
+const WITHDRAWAL_TOPIC = hexToBytes(WITHDRAWAL_EVENT_TOPIC);
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+const topicAddress = (t: Uint8Array) => bytesToHex(t.subarray(12));
+
+/** The WithdrawalInitiated events of the system contract, from successful transactions' logs. */
+function withdrawalsOf(included: IncludedTx[]): (Withdrawal & { txHash: Hex })[] {
+  const out: (Withdrawal & { txHash: Hex })[] = [];
+  for (const i of included) {
+    for (const [address, topics, data] of i.result.receipt.logs) {
+      if (!sameBytes(address, WITHDRAWALS) || topics.length !== 4 || !sameBytes(topics[0], WITHDRAWAL_TOPIC)) continue;
+      out.push({
+        id: BigInt(bytesToHex(topics[1])),
+        l2Sender: topicAddress(topics[2]),
+        l1Recipient: topicAddress(topics[3]),
+        amount: BigInt(bytesToHex(data)),
+        txHash: i.hash,
+      });
+    }
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { withdrawalLeaf } from '../bridge/withdrawals.ts';
 import { parseChainConfig } from '../chain/config.ts';
 import { sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex } from '../chain/hex.ts';
@@ -48,12 +49,16 @@ export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKe
   let result: Reexecution;
   try {
     const txs = trace.transactions.map((raw) => checkRawTransaction(raw, trace.chainId, trace.env.gasLimit, recover));
-    const exec = await executeBlock(config, trace.env, txs, reader, (n) => blockHashes.get(n));
+    for (let i = 1; i < trace.priorityOps.length; i++) {
+      if (trace.priorityOps[i].index !== trace.priorityOps[0].index + BigInt(i))
+        return { valid: false, reason: 'the priority operations do not continue the queue' };
+    }
+    const exec = await executeBlock(config, trace.env, { priorityOps: trace.priorityOps, txs }, reader, (n) => blockHashes.get(n));
     const refused = exec.outcomes.find((o) => o.status !== 'included');
     if (refused) return { valid: false, reason: `transaction ${refused.hash} does not execute in this block: ${'reason' in refused ? refused.reason : ''}` };
     const update = await applyDiffToTrie(new BufferedTrieDb(source), trace.preStateRoot, exec.diff, (a) => reader.account(a));
     const header = sealHeader(trace.chainId, trace.env, exec, update.stateRoot);
-    result = claimsOf(header);
+    result = claimsOf(header, exec.withdrawals);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return { valid: false, reason: message };
@@ -62,5 +67,7 @@ export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKe
   for (const field of ['stateRoot', 'transactionsRoot', 'receiptsRoot', 'logsBloom', 'gasUsed', 'blockHash'] as const) {
     if (result[field] !== c[field]) return { valid: false, reason: `${field} differs: claimed ${c[field]}, re-executed ${result[field]}` };
   }
+  const leaves = (ws: BlockClaims['withdrawals']) => ws.map(withdrawalLeaf).join();
+  if (leaves(result.withdrawals) !== leaves(c.withdrawals)) return { valid: false, reason: 'withdrawals differ from the claimed ones' };
   return { valid: true, result };
 }

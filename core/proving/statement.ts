@@ -1,11 +1,19 @@
 import { bigIntToBytes, concatBytes, setLengthLeft } from '@ethereumjs/util';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { encodeBlockData } from '../batches/batchData.ts';
+import { rollingHashOf } from '../bridge/priorityOps.ts';
+import { type Withdrawal, withdrawalLeaf } from '../bridge/withdrawals.ts';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
 import { keccak, keccakHex } from '../chain/keccak.ts';
 import type { Reexecution } from './reexecute.ts';
+import type { BlockTrace } from './trace.ts';
 
-/** Domain and version of block statements; part of what is signed. */
-export const BLOCK_STATEMENT_VERSION = 1;
+/**
+ * Domain and version of block statements; part of what is signed. Version 2 added the priority
+ * queue's rolling hashes around the block, its operation count, and the hashes of its withdrawals
+ * and of its batch data: what aggregation checks batch commitments against.
+ */
+export const BLOCK_STATEMENT_VERSION = 2;
 const DOMAIN = 'edge-rollup block proof';
 
 /** What a prover attests for one block after re-executing it from its trace. */
@@ -17,6 +25,13 @@ export interface BlockStatement {
   postStateRoot: Hex;
   receiptsRoot: Hex;
   traceHash: Hex;
+  priorityOpsRollingHashBefore: Hex;
+  priorityOpsRollingHashAfter: Hex;
+  priorityOpsCount: bigint;
+  /** keccak256 of the block's withdrawal leaves, concatenated in order. */
+  withdrawalsHash: Hex;
+  /** keccak256 of encodeBlockData(block): its share of the batch data L1 receives. */
+  blockDataHash: Hex;
 }
 
 export interface BlockProof {
@@ -31,9 +46,9 @@ export interface BlockProof {
 const word = (n: bigint) => setLengthLeft(bigIntToBytes(n), 32);
 
 /**
- * keccak256(domain || version || chainId || number || blockHash || preStateRoot || postStateRoot ||
- * receiptsRoot || traceHash), each field 32 bytes: what the L1 verifier recomputes and checks
- * signatures against.
+ * keccak256(keccak256(domain) || version || chainId || number || blockHash || preStateRoot ||
+ * postStateRoot || receiptsRoot || traceHash || rollingHashBefore || rollingHashAfter ||
+ * priorityOpsCount || withdrawalsHash || blockDataHash), each field 32 bytes.
  */
 export function statementDigest(s: BlockStatement): Hex {
   return bytesToHex(
@@ -48,6 +63,11 @@ export function statementDigest(s: BlockStatement): Hex {
         hexToBytes(s.postStateRoot),
         hexToBytes(s.receiptsRoot),
         hexToBytes(s.traceHash),
+        hexToBytes(s.priorityOpsRollingHashBefore),
+        hexToBytes(s.priorityOpsRollingHashAfter),
+        word(s.priorityOpsCount),
+        hexToBytes(s.withdrawalsHash),
+        hexToBytes(s.blockDataHash),
       ),
     ),
   );
@@ -57,15 +77,33 @@ export function proverAddress(privateKey: Hex): Hex {
   return bytesToHex(keccak(secp256k1.getPublicKey(hexToBytes(privateKey), false).slice(1)).slice(12));
 }
 
-export function statementFor(chainId: bigint, blockNumber: bigint, preStateRoot: Hex, result: Reexecution, traceBytes: Uint8Array): BlockStatement {
+/** keccak256 of the leaves concatenated: binds a block's withdrawals, in order. */
+export function withdrawalsHash(withdrawals: Withdrawal[]): Hex {
+  return keccakHex(concatBytes(...withdrawals.map((w) => hexToBytes(withdrawalLeaf(w)))));
+}
+
+/** The statement for a block re-executed from `trace` (whose encoding is `traceBytes`). */
+export function statementFor(trace: BlockTrace, result: Reexecution, traceBytes: Uint8Array): BlockStatement {
   return {
-    chainId,
-    blockNumber,
+    chainId: trace.chainId,
+    blockNumber: trace.env.number,
     blockHash: result.blockHash,
-    preStateRoot,
+    preStateRoot: trace.preStateRoot,
     postStateRoot: result.stateRoot,
     receiptsRoot: result.receiptsRoot,
     traceHash: keccakHex(traceBytes),
+    priorityOpsRollingHashBefore: trace.priorityOpsRollingHashBefore,
+    priorityOpsRollingHashAfter: rollingHashOf(trace.priorityOpsRollingHashBefore, trace.priorityOps),
+    priorityOpsCount: BigInt(trace.priorityOps.length),
+    withdrawalsHash: withdrawalsHash(result.withdrawals),
+    blockDataHash: keccakHex(
+      encodeBlockData({
+        number: trace.env.number,
+        timestamp: trace.env.timestamp,
+        priorityOps: BigInt(trace.priorityOps.length),
+        transactions: trace.transactions,
+      }),
+    ),
   };
 }
 

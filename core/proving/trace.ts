@@ -1,11 +1,16 @@
 import { RLP } from '@ethereumjs/rlp';
 import { bigIntToUnpaddedBytes, bytesToBigInt, concatBytes } from '@ethereumjs/util';
+import type { PriorityOp } from '../bridge/priorityOps.ts';
+import type { Withdrawal } from '../bridge/withdrawals.ts';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
 import type { RpcBlockHeader } from '../chain/types.ts';
 import type { BlockEnv } from '../execution/executeBlock.ts';
 
-/** First byte of every trace blob; a decoder refuses versions it does not know. */
-export const TRACE_VERSION = 1;
+/**
+ * First byte of every trace blob; a decoder refuses versions it does not know. Version 2 added the
+ * block's L1 priority operations and the withdrawals it made.
+ */
+export const TRACE_VERSION = 2;
 
 /**
  * Everything a stateless prover needs to re-execute one block: its environment, its transactions,
@@ -16,6 +21,10 @@ export interface BlockTrace {
   chainId: bigint;
   env: BlockEnv;
   preStateRoot: Hex;
+  /** The priority queue's rolling hash before the block's operations. */
+  priorityOpsRollingHashBefore: Hex;
+  /** L1 priority operations applied at the block's start, continuing the queue. */
+  priorityOps: PriorityOp[];
   transactions: Hex[];
   nodes: Uint8Array[];
   codes: Uint8Array[];
@@ -31,10 +40,12 @@ export interface BlockClaims {
   logsBloom: Hex;
   gasUsed: bigint;
   blockHash: Hex;
+  withdrawals: Withdrawal[];
 }
 
-export function claimsOf(header: RpcBlockHeader): BlockClaims {
+export function claimsOf(header: RpcBlockHeader, withdrawals: Withdrawal[]): BlockClaims {
   return {
+    withdrawals,
     stateRoot: header.stateRoot,
     transactionsRoot: header.transactionsRoot,
     receiptsRoot: header.receiptsRoot,
@@ -54,11 +65,21 @@ export function encodeTrace(t: BlockTrace): Uint8Array {
     int(t.chainId),
     [int(e.number), b(e.parentHash), int(e.timestamp), int(e.baseFeePerGas), int(e.gasLimit), b(e.coinbase), b(e.prevRandao)],
     b(t.preStateRoot),
+    b(t.priorityOpsRollingHashBefore),
+    t.priorityOps.map((op) => [int(op.index), b(op.l1Sender), b(op.l2Recipient), int(op.amount)]),
     t.transactions.map(b),
     t.nodes,
     t.codes,
     t.blockHashes.map(([n, h]) => [int(n), b(h)]),
-    [b(c.stateRoot), b(c.transactionsRoot), b(c.receiptsRoot), b(c.logsBloom), int(c.gasUsed), b(c.blockHash)],
+    [
+      b(c.stateRoot),
+      b(c.transactionsRoot),
+      b(c.receiptsRoot),
+      b(c.logsBloom),
+      int(c.gasUsed),
+      b(c.blockHash),
+      c.withdrawals.map((w) => [int(w.id), b(w.l2Sender), b(w.l1Recipient), int(w.amount)]),
+    ],
   ]);
   return concatBytes(new Uint8Array([TRACE_VERSION]), body);
 }
@@ -75,40 +96,65 @@ export function decodeTrace(bytes: Uint8Array): BlockTrace {
   } catch (e) {
     throw new TraceFormatError(`trace is not valid RLP: ${(e as Error).message}`);
   }
-  const [chainId, env, pre, txs, nodes, codes, hashes, claimed] = decoded as [
+  try {
+    return traceFrom(decoded);
+  } catch (e) {
+    throw new TraceFormatError(`trace does not have the version ${TRACE_VERSION} shape: ${(e as Error).message}`);
+  }
+}
+
+function traceFrom(decoded: unknown): BlockTrace {
+  const [chainId, env, pre, rollingBefore, ops, txs, nodes, codes, hashes, claimed] = decoded as [
     Uint8Array,
     Uint8Array[],
     Uint8Array,
+    Uint8Array,
+    Uint8Array[][],
     Uint8Array[],
     Uint8Array[],
     Uint8Array[],
     Uint8Array[][],
-    Uint8Array[],
+    [...Uint8Array[], Uint8Array[][]],
   ];
-  const big = (x: Uint8Array) => bytesToBigInt(x);
+  const big = (x: Uint8Array) => {
+    if (!(x instanceof Uint8Array)) throw new Error('expected bytes, found a list');
+    return bytesToBigInt(x);
+  };
+  const hex = (x: Uint8Array) => {
+    if (!(x instanceof Uint8Array)) throw new Error('expected bytes, found a list');
+    return bytesToHex(x);
+  };
   return {
     chainId: big(chainId),
     env: {
       number: big(env[0]),
-      parentHash: bytesToHex(env[1]),
+      parentHash: hex(env[1]),
       timestamp: big(env[2]),
       baseFeePerGas: big(env[3]),
       gasLimit: big(env[4]),
-      coinbase: bytesToHex(env[5]),
-      prevRandao: bytesToHex(env[6]),
+      coinbase: hex(env[5]),
+      prevRandao: hex(env[6]),
     },
-    preStateRoot: bytesToHex(pre),
-    transactions: txs.map((x) => bytesToHex(x)),
+    preStateRoot: hex(pre),
+    priorityOpsRollingHashBefore: hex(rollingBefore),
+    priorityOps: ops.map(([index, from, to, amount]) => ({ index: big(index), l1Sender: hex(from), l2Recipient: hex(to), amount: big(amount) })),
+    transactions: txs.map((x) => hex(x)),
     nodes,
     codes,
-    blockHashes: hashes.map(([n, h]) => [big(n), bytesToHex(h)]),
+    blockHashes: hashes.map(([n, h]) => [big(n), hex(h)]),
     claimed: {
-      stateRoot: bytesToHex(claimed[0]),
-      transactionsRoot: bytesToHex(claimed[1]),
-      receiptsRoot: bytesToHex(claimed[2]),
-      logsBloom: bytesToHex(claimed[3]),
-      gasUsed: big(claimed[4]),
-      blockHash: bytesToHex(claimed[5]),
+      stateRoot: hex(claimed[0] as Uint8Array),
+      transactionsRoot: hex(claimed[1] as Uint8Array),
+      receiptsRoot: hex(claimed[2] as Uint8Array),
+      logsBloom: hex(claimed[3] as Uint8Array),
+      gasUsed: big(claimed[4] as Uint8Array),
+      blockHash: hex(claimed[5] as Uint8Array),
+      withdrawals: (claimed[6] as Uint8Array[][]).map(([id, from, to, amount]) => ({
+        id: big(id),
+        l2Sender: hex(from),
+        l1Recipient: hex(to),
+        amount: big(amount),
+      })),
     },
   };
 }

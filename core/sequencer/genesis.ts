@@ -1,21 +1,34 @@
+import { L2_WITHDRAWALS_CODE } from '../bridge/l2WithdrawalsCode.ts';
+import { L2_WITHDRAWALS_ADDRESS } from '../bridge/withdrawals.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { genesisHeader } from '../chain/format.ts';
-import { type Hex, lower } from '../chain/hex.ts';
+import { type Hex, hexToBytes, lower } from '../chain/hex.ts';
+import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader } from '../chain/types.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
-import { type AccountRecord, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, emptyDiff } from '../state/types.ts';
+import { type AccountRecord, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, emptyDiff, type StateDiff } from '../state/types.ts';
 
 export interface Genesis {
   header: RpcBlockHeader;
+  diff: StateDiff;
   accounts: Map<Hex, AccountRecord | null>;
   trieNodes: Map<string, Uint8Array>;
 }
 
-/** Block 0: the prefunded accounts in the state trie, no transactions. */
+/** System contracts present from genesis: address -> runtime code. */
+export const PREDEPLOYS: ReadonlyMap<Hex, Hex> = new Map([[L2_WITHDRAWALS_ADDRESS, L2_WITHDRAWALS_CODE]]);
+
+/** Block 0: the prefunded accounts and the system contracts in the state trie, no transactions. */
 export async function buildGenesis(config: ChainConfig): Promise<Genesis> {
   const diff = emptyDiff();
   for (const [address, balance] of config.genesisAlloc) {
     diff.accounts.set(lower(address), { nonce: 0n, balance, codeHash: EMPTY_CODE_HASH, storageRoot: EMPTY_TRIE_ROOT });
+  }
+  for (const [address, code] of PREDEPLOYS) {
+    const codeHash = keccakHex(code);
+    diff.codes.set(codeHash, hexToBytes(code));
+    // Contracts start at nonce 1 (EIP-161).
+    diff.accounts.set(address, { nonce: 1n, balance: 0n, codeHash, storageRoot: EMPTY_TRIE_ROOT });
   }
   const db = new BufferedTrieDb({ node: () => undefined });
   const update = await applyDiffToTrie(db, EMPTY_TRIE_ROOT, diff, () => undefined);
@@ -32,5 +45,5 @@ export async function buildGenesis(config: ChainConfig): Promise<Genesis> {
     },
     update.stateRoot,
   );
-  return { header, accounts: update.accounts, trieNodes: db.pending };
+  return { header, diff, accounts: update.accounts, trieNodes: db.pending };
 }

@@ -19,6 +19,13 @@ const STATEMENTS = [
   // Trace blobs waiting for R2, in parts under the 2 MB row limit.
   `CREATE TABLE IF NOT EXISTS traces (block INTEGER NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (block, part))`,
   `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, block INTEGER NOT NULL, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`,
+  // L1 priority operations (deposits) handed over by the settlement worker; block is set once included.
+  `CREATE TABLE IF NOT EXISTS priority_ops (idx INTEGER PRIMARY KEY, l1_sender TEXT NOT NULL, l2_recipient TEXT NOT NULL, amount TEXT NOT NULL, block INTEGER)`,
+  `CREATE INDEX IF NOT EXISTS priority_ops_pending ON priority_ops (block, idx)`,
+  // Per sealed block, what its batch needs: its share of the batch data, its withdrawals, the priority queue after it.
+  `CREATE TABLE IF NOT EXISTS block_data (block INTEGER PRIMARY KEY, data BLOB NOT NULL, withdrawals TEXT NOT NULL, priority_ops INTEGER NOT NULL, rolling_hash TEXT NOT NULL, timestamp INTEGER NOT NULL, state_root TEXT NOT NULL, sealed_at INTEGER NOT NULL)`,
+  // Closed batches: their commitment (what L1 stores the hash of) and their data (what L1 receives).
+  `CREATE TABLE IF NOT EXISTS batches (number INTEGER PRIMARY KEY, first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, commitment TEXT NOT NULL, hash TEXT NOT NULL, data BLOB NOT NULL, closed_at INTEGER NOT NULL)`,
 ];
 
 export function ensureSchema(sql: SqlPort): void {

@@ -1,21 +1,26 @@
 import { concatBytes } from '@ethereumjs/util';
+import { encodeBlockData } from '../batches/batchData.ts';
+import { Batcher, type StoredBatch } from '../batches/batcher.ts';
+import { type PriorityOp, rollingHashOf } from '../bridge/priorityOps.ts';
+import { merkleProof, withdrawalLeaf } from '../bridge/withdrawals.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
-import { type ErrorObject, InvalidParamsError, toErrorObject } from '../errors.ts';
+import { type ErrorObject, InvalidParamsError, ServerError, toErrorObject } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
 import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
 import { type BlockTrace, claimsOf, encodeTrace } from '../proving/trace.ts';
 import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving/witness.ts';
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
-import { type AccountRecord, emptyDiff, type StateDiff } from '../state/types.ts';
+import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 import { TxPool } from '../txpool/pool.ts';
 import { buildGenesis } from './genesis.ts';
+import { PriorityQueue } from './priorityQueue.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
 
 export type SubmitResult = { hash: Hex } | { error: ErrorObject };
@@ -41,6 +46,22 @@ export interface BlockRows {
   txs: { hash: Hex; tx: string; receipt: string }[];
 }
 
+/** Highest batch numbers in each L1 state, as the settlement worker last read them. */
+export interface L1Progress {
+  committed: number;
+  proven: number;
+  executed: number;
+}
+
+export interface WithdrawalProof {
+  /** The closed batch holding the transaction's block; null when the transaction made no withdrawal. */
+  batchNumber: number | null;
+  withdrawalsRoot?: Hex;
+  withdrawals: { id: bigint; l2Sender: Hex; l1Recipient: Hex; amount: bigint; leaf: Hex; index: number; proof: Hex[] }[];
+  /** none: no withdrawal; closed: batch closed, not on L1 yet; committed; executed: claimable on L1. */
+  status: 'none' | 'closed' | 'committed' | 'executed';
+}
+
 export interface OutboxEntry {
   id: number;
   kind: string;
@@ -55,6 +76,10 @@ export interface SealResult {
   dropped: { hash: Hex; reason: string }[];
   /** With `seal(now, { trace: true })`: what a stateless prover needs to re-execute the block. */
   trace?: BlockTrace;
+  /** Priority operations (deposits) the block applied. */
+  priorityOps: PriorityOp[];
+  /** The batch this block closed, if it filled one. */
+  closedBatch?: StoredBatch;
 }
 
 /** Trace blobs are stored in parts of this size (rows are limited to 2 MB). */
@@ -73,6 +98,8 @@ const BLOCKHASH_WINDOW = 256n;
 export class SequencerCore {
   readonly state: SqlState;
   readonly pool: TxPool;
+  readonly priorityQueue: PriorityQueue;
+  readonly batcher: Batcher;
   private readonly executor: Executor;
   private headHeader!: RpcBlockHeader;
   private readonly recentHashes = new Map<bigint, Hex>();
@@ -89,6 +116,8 @@ export class SequencerCore {
     this.recordTraces = opts.recordTraces ?? false;
     this.state = new SqlState(sql);
     this.pool = new TxPool(sql);
+    this.priorityQueue = new PriorityQueue(sql);
+    this.batcher = new Batcher(sql, config);
     this.executor = new Executor(config);
   }
 
@@ -98,10 +127,11 @@ export class SequencerCore {
     if (this.sql.query(`SELECT 1 AS one FROM blocks WHERE number = 0`).length === 0) {
       const genesis = await buildGenesis(this.config);
       this.sql.transaction(() => {
-        this.state.commit(emptyDiff(), genesis.accounts, genesis.trieNodes);
+        this.state.commit(genesis.diff, genesis.accounts, genesis.trieNodes);
         const block = { header: genesis.header, transactions: [], receipts: [] };
         this.writeBlock(block);
-        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', 0, ?)`, JSON.stringify(indexPayload(emptyDiff(), genesis.accounts)));
+        this.batcher.initGenesis(genesis.header, 0);
+        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', 0, ?)`, JSON.stringify(indexPayload(genesis.diff, genesis.accounts)));
         setMeta(this.sql, 'chain_id', this.config.chainId.toString());
       });
     }
@@ -160,8 +190,14 @@ export class SequencerCore {
     );
   }
 
+  /** Whether a block has work: transactions in the pool or deposits not yet applied. */
   hasPending(): boolean {
-    return this.pool.size > 0;
+    return this.pool.size > 0 || this.priorityQueue.hasPending();
+  }
+
+  /** Hands over L1 priority operations (deposits) in queue order; returns how many were new. */
+  addPriorityOps(ops: PriorityOp[]): number {
+    return this.priorityQueue.add(ops);
   }
 
   /**
@@ -172,7 +208,8 @@ export class SequencerCore {
   async seal(nowMs: number, opts: { trace?: boolean } = {}): Promise<SealResult | null> {
     const withTrace = opts.trace ?? this.recordTraces;
     const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK);
-    if (runnable.length === 0) {
+    const priorityOps = this.priorityQueue.pending();
+    if (runnable.length === 0 && priorityOps.length === 0) {
       if (stale.length > 0) this.dropStale(stale.map((t) => t.hash));
       return null;
     }
@@ -196,13 +233,16 @@ export class SequencerCore {
       if (h && withTrace) hashesRead.set(n, h);
       return h;
     };
-    const exec = await executeBlock(this.config, env, runnable, reads ?? this.state, blockHash, this.executor);
+    const exec = await executeBlock(this.config, env, { priorityOps, txs: runnable }, reads ?? this.state, blockHash, this.executor);
     const dropped = exec.outcomes.filter((o) => o.status === 'dropped').map((o) => ({ hash: o.hash, reason: (o as { reason: string }).reason }));
     const removed = [...exec.included.map((i) => i.hash), ...dropped.map((d) => d.hash), ...stale.map((t) => t.hash)];
-    if (exec.included.length === 0) {
+    if (exec.included.length === 0 && priorityOps.length === 0) {
       if (removed.length > 0) this.dropStale(removed);
       return null;
     }
+    const rollingBefore = this.priorityQueue.rollingHash();
+    const rollingAfter = rollingHashOf(rollingBefore, priorityOps);
+    const transactions = exec.included.map((i) => bytesToHex(i.tx.serialize()));
     const updateNodes = withTrace ? new RecordingNodeSource(this.state) : this.state;
     const db = new BufferedTrieDb(updateNodes);
     const update = await applyDiffToTrie(db, parent.stateRoot, exec.diff, (a) => this.state.account(a));
@@ -215,16 +255,20 @@ export class SequencerCore {
         chainId: this.config.chainId,
         env,
         preStateRoot: parent.stateRoot,
-        transactions: exec.included.map((i) => bytesToHex(i.tx.serialize())),
+        priorityOpsRollingHashBefore: rollingBefore,
+        priorityOps,
+        transactions,
         nodes: [...witness.values()],
         codes: [...reads.codes.values()],
         blockHashes: [...hashesRead],
-        claimed: claimsOf(header),
+        claimed: claimsOf(header, exec.withdrawals),
       };
     }
     const traceBytes = trace ? encodeTrace(trace) : undefined;
     const block = formatSealedBlock(header, exec);
     const payload = indexPayload(exec.diff, update.accounts);
+    const blockData = encodeBlockData({ number: env.number, timestamp: env.timestamp, priorityOps: BigInt(priorityOps.length), transactions });
+    let closedBatch: StoredBatch | undefined;
     try {
       this.sql.transaction(() => {
         this.state.commit(exec.diff, update.accounts, db.pending);
@@ -232,6 +276,17 @@ export class SequencerCore {
         this.writeBlock(block);
         this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, Number(env.number), JSON.stringify(payload));
         if (traceBytes) this.storeTrace(Number(env.number), header.hash, traceBytes);
+        this.priorityQueue.consume(priorityOps, Number(env.number), rollingAfter);
+        closedBatch = this.batcher.record({
+          block: Number(env.number),
+          data: blockData,
+          withdrawals: exec.withdrawals,
+          priorityOps: priorityOps.length,
+          rollingHash: rollingAfter,
+          timestamp: env.timestamp,
+          stateRoot: header.stateRoot,
+          sealedAt: nowMs,
+        });
       });
     } catch (e) {
       this.state.reset();
@@ -242,7 +297,7 @@ export class SequencerCore {
     this.headHeader = header;
     this.recentHashes.set(env.number, header.hash);
     this.recentHashes.delete(env.number - BLOCKHASH_WINDOW);
-    return { header, included: exec.included.map((i) => i.hash), dropped, trace };
+    return { header, included: exec.included.map((i) => i.hash), dropped, trace, priorityOps, closedBatch };
   }
 
   private dropStale(hashes: Hex[]): void {
@@ -339,6 +394,51 @@ export class SequencerCore {
 
   account(address: Hex): AccountRecord | undefined {
     return this.state.account(lower(address));
+  }
+
+  // ---- batches and L1 ------------------------------------------------------------------------
+
+  /** Records what the settlement worker last read from the L1 contract (drives `safe`/`finalized`). */
+  setL1Progress(p: L1Progress): void {
+    setMeta(this.sql, 'l1_progress', JSON.stringify(p));
+  }
+
+  l1Progress(): L1Progress {
+    const raw = getMeta(this.sql, 'l1_progress');
+    return raw ? (JSON.parse(raw) as L1Progress) : { committed: 0, proven: 0, executed: 0 };
+  }
+
+  /** The last block of the highest batch in an L1 state: `safe` (committed) or `finalized` (executed). */
+  taggedBlock(tag: 'safe' | 'finalized'): bigint {
+    const p = this.l1Progress();
+    return BigInt(this.batcher.lastBlockOf(tag === 'safe' ? p.committed : p.executed) ?? 0);
+  }
+
+  /**
+   * What a claim on L1 needs for the withdrawals an L2 transaction made: per withdrawal, its leaf,
+   * its batch, its index in the batch's tree and the Merkle proof. Null when the transaction is
+   * unknown; throws while its batch is not closed yet.
+   */
+  withdrawalProof(txHash: Hex): WithdrawalProof | null {
+    const row = this.sql.query<{ block: number }>(`SELECT block FROM txs WHERE hash = ?`, lower(txHash))[0];
+    if (!row) return null;
+    const batch = this.batcher.batchOfBlock(row.block);
+    const mine = (list: { txHash: Hex }[]) => list.some((w) => w.txHash === lower(txHash));
+    if (batch === undefined) {
+      if (!mine(this.batcher.withdrawals(row.block, row.block))) return { batchNumber: null, withdrawals: [], status: 'none' };
+      throw new ServerError(`the batch holding block ${row.block} is not closed yet: retry later`);
+    }
+    const stored = this.batcher.batch(batch) as StoredBatch;
+    const all = this.batcher.withdrawals(Number(stored.commitment.firstBlock), Number(stored.commitment.lastBlock));
+    const leaves = all.map(withdrawalLeaf);
+    const p = this.l1Progress();
+    const withdrawals = all.flatMap((w, index) =>
+      w.txHash === lower(txHash)
+        ? [{ id: w.id, l2Sender: w.l2Sender, l1Recipient: w.l1Recipient, amount: w.amount, leaf: leaves[index], index, proof: merkleProof(leaves, index) }]
+        : [],
+    );
+    const status = withdrawals.length === 0 ? 'none' : batch <= p.executed ? 'executed' : batch <= p.committed ? 'committed' : 'closed';
+    return { batchNumber: batch, withdrawalsRoot: stored.commitment.withdrawalsRoot, withdrawals, status };
   }
 
   // ---- outbox ------------------------------------------------------------------------------

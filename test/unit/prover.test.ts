@@ -3,8 +3,9 @@
  * its trace blob alone (the bytes, nothing else), and every kind of tampering is refused.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { encodeDeployData, encodeFunctionData, parseEther, recoverAddress } from 'viem';
+import { encodeDeployData, encodeFunctionData, parseAbi, parseEther, recoverAddress } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { L2_WITHDRAWALS_ADDRESS } from '../../core/bridge/withdrawals.ts';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { type Hex, lower } from '../../core/chain/hex.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
@@ -18,6 +19,8 @@ import { devAccount, devKey } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
 const config = parseChainConfig({});
+const DEPOSIT_RECIPIENT: Hex = '0x00000000000000000000000000000000000d0501';
+const withdrawAbi = parseAbi(['function withdraw(address l1Recipient) payable returns (uint256)']);
 const NOW = 1_800_000_000_000;
 let seq: SequencerCore;
 let token: Hex;
@@ -45,11 +48,22 @@ beforeAll(async () => {
     await sign(2, 0, { to: token, data: encodeFunctionData({ abi, functionName: 'transfer', args: [devAccount(3).address, 1n] }), gas: 100_000n }),
     // Empties a slot that exists in the pre-state: a trie deletion, which can collapse branches.
     await sign(0, 2, { to: token, data: encodeFunctionData({ abi, functionName: 'transfer', args: [devAccount(3).address, 999_500n] }), gas: 100_000n }),
+    // A withdrawal through the system contract.
+    await sign(4, 0, {
+      to: L2_WITHDRAWALS_ADDRESS,
+      value: parseEther('0.5'),
+      data: encodeFunctionData({ abi: withdrawAbi, functionName: 'withdraw', args: [devAccount(6).address] }),
+      gas: 100_000n,
+    }),
   ];
   seq.submit(txs);
+  // And a deposit from L1, applied at the block's start.
+  seq.addPriorityOps([{ index: 0n, l1Sender: devAccount(1).address, l2Recipient: DEPOSIT_RECIPIENT, amount: parseEther('2') }]);
   const sealed = await seq.seal(NOW + 1000, { trace: true });
   if (!sealed?.trace) throw new Error('no trace');
-  expect(sealed.included.length).toBe(4);
+  expect(sealed.included.length).toBe(5);
+  expect(sealed.trace.priorityOps.length).toBe(1);
+  expect(sealed.trace.claimed.withdrawals.map((w) => w.amount)).toEqual([parseEther('0.5')]);
   sealedHeader = sealed.header;
   traceBytes = encodeTrace(sealed.trace);
 });
@@ -89,6 +103,21 @@ describe('stateless re-execution from a trace blob', () => {
     expect(verdict).toEqual({ valid: false, reason: expect.stringMatching(/lacks the code/) });
   });
 
+  it('refuses a trace whose deposit was altered (amount or recipient)', async () => {
+    const t = fresh();
+    t.priorityOps[0] = { ...t.priorityOps[0], amount: t.priorityOps[0].amount + 1n };
+    expect(await reexecuteBlock(t)).toEqual({ valid: false, reason: expect.stringMatching(/^stateRoot differs/) });
+  });
+
+  it('refuses claimed withdrawals that re-execution does not produce', async () => {
+    const t = fresh();
+    t.claimed.withdrawals[0] = { ...t.claimed.withdrawals[0], l1Recipient: devAccount(7).address.toLowerCase() as Hex };
+    expect(await reexecuteBlock(t)).toEqual({ valid: false, reason: 'withdrawals differ from the claimed ones' });
+    const u = fresh();
+    u.claimed.withdrawals = [];
+    expect((await reexecuteBlock(u)).valid).toBe(false);
+  });
+
   it('refuses a claimed post-state root that re-execution does not reach', async () => {
     const t = fresh();
     t.claimed.stateRoot = keccakHex(t.claimed.stateRoot);
@@ -114,10 +143,10 @@ describe('stateless re-execution from a trace blob', () => {
     expect(lower(token)).toBe(token.toLowerCase());
   });
 
-  it('encodes exactly as the pinned golden vector of trace version 1', () => {
+  it('encodes exactly as the pinned golden vector of trace version 2', () => {
     // Fixed inputs (dev keys, RFC 6979 signatures, fixed timestamps, pinned solc) give fixed bytes.
     // A deliberate format change bumps TRACE_VERSION and regenerates with UPDATE_GOLDEN=1.
-    const file = new URL('../fixtures/trace-v1.json', import.meta.url);
+    const file = new URL('../fixtures/trace-v2.json', import.meta.url);
     const actual = { version: TRACE_VERSION, bytes: traceBytes.length, keccak: keccakHex(traceBytes) };
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
     expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
@@ -127,7 +156,7 @@ describe('stateless re-execution from a trace blob', () => {
     const trace = decodeTrace(traceBytes);
     const verdict = await reexecuteBlock(trace);
     if (!verdict.valid) throw new Error(verdict.reason);
-    const statement = statementFor(trace.chainId, trace.env.number, trace.preStateRoot, verdict.result, traceBytes);
+    const statement = statementFor(trace, verdict.result, traceBytes);
     expect(statement).toEqual(
       expect.objectContaining({ blockHash: sealedHeader.hash, postStateRoot: sealedHeader.stateRoot, traceHash: keccakHex(traceBytes) }),
     );
