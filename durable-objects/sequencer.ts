@@ -1,12 +1,16 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { BatchCommitment } from '../core/batches/commitment.ts';
+import type { PriorityOp } from '../core/bridge/priorityOps.ts';
+import type { Withdrawal } from '../core/bridge/withdrawals.ts';
 import { type ChainConfig, parseChainConfig } from '../core/chain/config.ts';
 import type { Hex } from '../core/chain/hex.ts';
+import { bytesToHex } from '../core/chain/hex.ts';
 import type { RpcReceipt, RpcTransaction } from '../core/chain/types.ts';
 import { type ErrorObject, toErrorObject } from '../core/errors.ts';
 import type { CallRequest } from '../core/execution/call.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
-import { type OutboxEntry, SequencerCore, type SubmitResult } from '../core/sequencer/sequencer.ts';
+import { type L1Progress, type OutboxEntry, SequencerCore, type SubmitResult, type WithdrawalProof } from '../core/sequencer/sequencer.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import type { Env } from '../workers/env.ts';
 import { flushOutboxEntries } from '../workers/index-db/writer.ts';
@@ -40,7 +44,8 @@ export class Sequencer extends DurableObject<Env> {
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
   private sealing = false;
   private flushRun: Promise<{ flushed: number; remaining: number }> | undefined;
-  private alarmArmed = false;
+  /** When the alarm is set for, if it is (kept in memory: one storage write per arming, not per block). */
+  private alarmAt: number | undefined;
   private readonly waiters = new Map<Hex, ((r: RpcReceipt | null) => void)[]>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -112,6 +117,9 @@ export class Sequencer extends DurableObject<Env> {
           if (list) for (const f of [...list]) f(this.core.receipt(hash));
         }
         void this.flushOutbox();
+        // A batch left open closes by age: the alarm comes back for it even if no block follows.
+        const deadline = this.core.batcher.deadline();
+        if (deadline !== undefined) void this.armAlarm(deadline);
       }
     } catch (e) {
       console.error('seal failed', e);
@@ -125,18 +133,25 @@ export class Sequencer extends DurableObject<Env> {
     return sealed !== null;
   }
 
-  private async armAlarm(): Promise<void> {
-    if (this.alarmArmed) return;
-    this.alarmArmed = true;
-    await this.ctx.storage.setAlarm(Date.now() + this.config.blockTimeMs);
+  /** Sets the alarm for `at` (default: one block time from now) unless it is already set earlier. */
+  private async armAlarm(at = Date.now() + this.config.blockTimeMs): Promise<void> {
+    if (this.alarmAt !== undefined && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
-  /** Backstop after eviction or a failed flush: seal what can run, flush the outbox, re-arm while it is not empty. */
+  /**
+   * Backstop after eviction or a failed flush, and the clock of batches: seals what can run, closes
+   * a batch that is due, flushes the outbox; re-arms while the outbox is not empty or a batch is open.
+   */
   override async alarm(): Promise<void> {
-    this.alarmArmed = false;
+    this.alarmAt = undefined;
     while (this.core.hasPending() && (await this.sealOnce()));
+    this.core.batcher.closeIfDue(Date.now());
     await this.flushOutbox();
     if (this.core.outboxSize() > 0) await this.armAlarm();
+    const deadline = this.core.batcher.deadline();
+    if (deadline !== undefined) await this.armAlarm(deadline);
   }
 
   /**
@@ -194,6 +209,69 @@ export class Sequencer extends DurableObject<Env> {
     }
     for (let i = 0; i < jobs.length; i += 100) await this.env.PROVING_QUEUE.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
     for (const entry of entries) this.core.dropTrace(entry.block);
+  }
+
+  // ---- batches and L1 (the settlement worker's side) -----------------------------------------
+
+  /** Deposits read from L1 (after confirmations), in queue order; applied at the start of the next block. */
+  async addPriorityOps(ops: PriorityOp[]): Promise<Outcome<{ added: number; known: bigint }>> {
+    const result = await outcome(() => ({ added: this.core.addPriorityOps(ops), known: this.core.priorityQueue.known() }));
+    if ('ok' in result && result.ok.added > 0) {
+      this.scheduleSeal();
+      await this.armAlarm();
+    }
+    return result;
+  }
+
+  /** Priority operations received so far (the index of the next one expected). */
+  priorityOpsKnown(): bigint {
+    return this.core.priorityQueue.known();
+  }
+
+  /** Closes the open batch if it is due by age (the settlement run calls this before committing). */
+  closeDueBatch(): number {
+    this.core.batcher.closeIfDue(Date.now());
+    return this.core.batcher.lastBatchNumber();
+  }
+
+  lastBatchNumber(): number {
+    return this.core.batcher.lastBatchNumber();
+  }
+
+  /** Closed batches from `from`, at most `limit` of them, with their data (hex) for L1. */
+  batches(from: number, limit: number): { commitment: BatchCommitment; hash: Hex; data: Hex }[] {
+    const out = [];
+    for (let n = from; n < from + limit; n++) {
+      const b = this.core.batcher.batch(n);
+      if (!b) break;
+      out.push({ commitment: b.commitment, hash: b.hash, data: bytesToHex(b.data) });
+    }
+    return out;
+  }
+
+  /** Every withdrawal of a closed batch, in order (what aggregation checks the withdrawals root against). */
+  batchWithdrawals(batch: number): Withdrawal[] | null {
+    const b = this.core.batcher.batch(batch);
+    if (!b) return null;
+    return this.core.batcher
+      .withdrawals(Number(b.commitment.firstBlock), Number(b.commitment.lastBlock))
+      .map(({ id, l2Sender, l1Recipient, amount }) => ({ id, l2Sender, l1Recipient, amount }));
+  }
+
+  setL1Progress(p: L1Progress): void {
+    this.core.setL1Progress(p);
+  }
+
+  taggedBlock(tag: 'safe' | 'finalized'): bigint {
+    return this.core.taggedBlock(tag);
+  }
+
+  withdrawalProof(txHash: Hex): Outcome<WithdrawalProof | null> {
+    try {
+      return { ok: this.core.withdrawalProof(txHash) };
+    } catch (e) {
+      return { error: toErrorObject(e) };
+    }
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -281,6 +359,8 @@ export class Sequencer extends DurableObject<Env> {
       headHash: this.core.head().hash,
       pending: this.core.pool.size,
       outbox: this.core.outboxSize(),
+      pendingDeposits: this.core.priorityQueue.pending(1_000).length,
+      batches: { closed: this.core.batcher.lastBatchNumber(), open: this.core.batcher.open() ?? null, l1: this.core.l1Progress() },
     };
   }
 }

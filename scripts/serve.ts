@@ -2,7 +2,7 @@
  * The local runtime: the Worker exactly as `wrangler deploy` bundles it, served by Miniflare
  * (workerd) with every binding of wrangler.toml (Durable Object, D1, R2, Queues) persisted under
  * one folder, and the cron handler fired on a timer. The edge Worker, the Sequencer Durable Object
- * and the prover (queue consumer) run in three workerd processes. Miniflare is driven directly rather than through
+ * and the prover (queue consumer, with the Settlement Durable Object) run in three workerd processes. Miniflare is driven directly rather than through
  * `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
@@ -96,21 +96,30 @@ async function host(name: string, overrides: Record<string, unknown>, sharedOver
   await mf.ready;
   return mf;
 }
-const remoteSequencer = { SEQUENCER: { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT } };
+const PROVER_SCRIPT = 'edge-rollup-prover';
+const sequencerObject = { className: 'Sequencer', useSQLite: true };
+const settlementObject = { className: 'Settlement', useSQLite: true };
+const remoteSequencer = { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT };
+const remoteSettlement = { className: 'Settlement', scriptName: PROVER_SCRIPT };
 
-// The sequencer host: the Durable Object with its SQLite, the D1 writes of its outbox, R2, the
-// queue's producer side.
-const sequencerHost = await host(SEQUENCER_SCRIPT, { queueConsumers: undefined });
+// The sequencer host: the Sequencer Durable Object with its SQLite, the D1 writes of its outbox,
+// R2, the queue's producer side.
+const sequencerHost = await host(SEQUENCER_SCRIPT, { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement } });
 
-// The prover: the queue consumer re-executing blocks from R2, in its own process like the
-// fanned-out consumers of production, so that proving never takes the sequencer's thread.
-const proverHost = await host('edge-rollup-prover', { durableObjects: remoteSequencer });
+// The prover and settlement host: the queue consumer re-executing blocks from R2, and the
+// Settlement Durable Object the cron drives (aggregation, L1 transactions), in their own process
+// like the fanned-out consumers of production, so that neither takes the sequencer's thread.
+const proverHost = await host(PROVER_SCRIPT, { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject } });
 
 // The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
-// calling the Durable Object in the other process.
+// calling the Durable Objects in the other processes.
 const edge = await host(
   'edge-rollup',
-  { durableObjects: remoteSequencer, queueConsumers: undefined, unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }] },
+  {
+    durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement },
+    queueConsumers: undefined,
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
+  },
   values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {},
 );
 const url = await edge.unsafeGetDirectURL('edge-rollup');
@@ -119,7 +128,7 @@ console.log(`ready ${url.href}`);
 
 const cronMs = Number(values['cron-interval-ms']);
 const crons = (options as { cronTriggers?: string[] }).cronTriggers ?? [];
-const worker = await sequencerHost.getWorker(SEQUENCER_SCRIPT);
+const worker = await proverHost.getWorker(PROVER_SCRIPT);
 const cron =
   cronMs > 0
     ? setInterval(() => {

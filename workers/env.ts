@@ -1,9 +1,11 @@
 import type { ChainVars } from '../core/chain/config.ts';
 import type { Sequencer } from '../durable-objects/sequencer.ts';
+import type { Settlement } from '../durable-objects/settlement.ts';
 
 /** Bindings declared in wrangler.toml. */
 export interface Env extends ChainVars {
   SEQUENCER: DurableObjectNamespace<Sequencer>;
+  SETTLEMENT: DurableObjectNamespace<Settlement>;
   INDEX_DB: D1Database;
   STATE_SHARD_0: D1Database;
   STATE_SHARD_1: D1Database;
@@ -11,6 +13,14 @@ export interface Env extends ChainVars {
   PROVING_QUEUE: Queue<import('./prover/jobs.ts').ProvingJob>;
   /** The prover's signing key (a secret; the development key when unset). */
   PROVER_KEY?: string;
+  /** L1 settlement (all unset: settlement off). */
+  L1_RPC_URL?: string;
+  ROLLUP_ADDRESS?: string;
+  BRIDGE_ADDRESS?: string;
+  L1_DEPLOY_BLOCK?: string;
+  L1_CONFIRMATIONS?: string;
+  /** The L1 operator key (a secret; the development key when unset). */
+  OPERATOR_KEY?: string;
 }
 
 /** The state shard databases in shard order, as many as STATE_SHARDS says. */

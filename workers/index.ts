@@ -1,22 +1,30 @@
 import { Sequencer } from '../durable-objects/sequencer.ts';
+import { Settlement, settlementStub } from '../durable-objects/settlement.ts';
 import type { Env } from './env.ts';
 import { consumeProvingJobs, recordDeadLetters } from './prover/consume.ts';
 import { PROVING_DEAD_LETTER_QUEUE, type ProvingJob } from './prover/jobs.ts';
 import { app, chainConfig } from './rpc/app.ts';
 import { sequencerStub } from './rpc/context.ts';
 
-export { Sequencer };
+export { Sequencer, Settlement };
 
 /**
  * The whole chain is this one Worker: `fetch` serves JSON-RPC, `scheduled` is the settlement
- * cron (today: a backstop that flushes the sequencer's outbox), `queue` proves blocks from their
- * trace blobs (workers/prover).
+ * cron (it also backs up the sequencer's outbox flush), `queue` proves blocks from their trace
+ * blobs (workers/prover).
  */
 export default {
   fetch: app.fetch,
 
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(sequencerStub(env).flushOutbox());
+    ctx.waitUntil(
+      settlementStub(env)
+        .run()
+        .then((r) => {
+          if (r.error) console.error('settlement run failed:', r.error);
+        }),
+    );
   },
 
   async queue(batch, env, _ctx) {

@@ -44,7 +44,7 @@ export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): 
   const verdict = await reexecuteBlock(trace, await wasmRecover());
   if (!verdict.valid) return refuse(verdict.reason);
   if (verdict.result.blockHash !== job.blockHash) return refuse(`re-executed block hash ${verdict.result.blockHash} is not the job's ${job.blockHash}`);
-  const proof = signStatement(statementFor(trace.chainId, trace.env.number, trace.preStateRoot, verdict.result, bytes), proverKey(env));
+  const proof = signStatement(statementFor(trace, verdict.result, bytes), proverKey(env));
   const statement = JSON.stringify(proof.statement, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
   const written = await db
     .prepare(

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { type ChainConfig, parseChainConfig } from '../../core/chain/config.ts';
 import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
+import { settlementStub } from '../../durable-objects/settlement.ts';
 import type { Env } from '../env.ts';
 import { RpcContext } from './context.ts';
 import { dispatch } from './dispatch.ts';
@@ -27,10 +28,13 @@ app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allow
 
 app.get('/status', async (c) => {
   const stub = new RpcContext(c.env, chainConfig(c.env));
-  const [sequencer, indexedHead, proving] = await Promise.all([
+  const [sequencer, indexedHead, proving, settlement] = await Promise.all([
     stub.sequencer.status(),
     stub.index.indexedHead(),
     stub.index.provingStatus().catch((e: unknown) => ({ error: String(e) })),
+    settlementStub(c.env)
+      .status()
+      .catch((e: unknown) => ({ enabled: null, error: String(e) })),
   ]);
   const head = Number(sequencer.head);
   // Blocks 1..head each get exactly one proof (the genesis needs none): the lag counts the gaps too.
@@ -39,7 +43,7 @@ app.get('/status', async (c) => {
     'error' in proving
       ? { provenHead: null, proofs: null, failures: null, deadLetters: null, provingLag: null, provingError: proving.error }
       : { ...proving, provingLag: head - proving.proofs };
-  return c.json({ client: CLIENT_VERSION, chainId: chainConfig(c.env).chainId.toString(), ...sequencer, head, indexedHead, ...provingFields });
+  return c.json({ client: CLIENT_VERSION, chainId: chainConfig(c.env).chainId.toString(), ...sequencer, head, indexedHead, ...provingFields, settlement });
 });
 
 app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL\n`));

@@ -67,13 +67,15 @@ export class RpcContext {
   }
 
   /**
-   * Resolves a block parameter to a block number. Tags: latest and pending are the head;
-   * safe and finalized are the genesis block until L1 settlement exists; EIP-1898 objects by
+   * Resolves a block parameter to a block number. Tags: latest and pending are the head; safe is
+   * the last block of the highest batch committed on L1, finalized of the highest executed one
+   * (the genesis block until the first batch gets there); EIP-1898 objects by
    * number or hash. Returns numbers beyond the head as they are; callers decide.
    */
   async blockNumber(tag: unknown): Promise<bigint> {
     if (tag === undefined || tag === null || tag === 'latest' || tag === 'pending') return this.headNumber();
-    if (tag === 'earliest' || tag === 'safe' || tag === 'finalized') return 0n;
+    if (tag === 'earliest') return 0n;
+    if (tag === 'safe' || tag === 'finalized') return this.sequencer.taggedBlock(tag) as Promise<bigint>;
     if (typeof tag === 'string') return quantity(tag, 'block number');
     if (typeof tag === 'object' && !Array.isArray(tag)) {
       const o = tag as { blockNumber?: unknown; blockHash?: unknown };

@@ -1,0 +1,476 @@
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  decodeErrorResult,
+  encodeFunctionData,
+  type Hex,
+  http,
+  keccak256,
+  type PublicClient,
+  parseEventLogs,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { decodeBatchData } from '../batches/batchData.ts';
+import type { BatchCommitment } from '../batches/commitment.ts';
+import type { PriorityOp } from '../bridge/priorityOps.ts';
+import type { Withdrawal } from '../bridge/withdrawals.ts';
+import { hexToBytes } from '../chain/hex.ts';
+import { aggregateBatches, type StoredBlockProof } from '../proving/aggregate.ts';
+import type { SqlPort } from '../storage/sql.ts';
+import { bridgeAbi, rollupAbi } from './l1Abi.ts';
+import { acquireLease, ensureSettlementSchema, getSetting, putSetting, releaseLease } from './schema.ts';
+
+export interface SettlementConfig {
+  /** L2 chain id. */
+  chainId: bigint;
+  l1RpcUrl: string;
+  rollup: Hex;
+  bridge: Hex;
+  /** L1 block the contracts were deployed in: deposits are read from there on. */
+  deployBlock: bigint;
+  /** The operator key that signs commit, prove and execute transactions. */
+  operatorKey: Hex;
+  /** Keys the aggregated proof is signed with (registered in the L1 verifier). */
+  proverKeys: Hex[];
+  /** Block provers whose block proofs count. */
+  trustedProvers: Hex[];
+  /** L1 confirmations before a deposit is handed to the sequencer and an L1 transaction counts as done. */
+  confirmations: number;
+  /** Batches per L1 transaction at most. */
+  maxBatchesPerTx: number;
+  /** An L1 transaction not mined after this long is replaced with higher fees. */
+  replaceAfterMs: number;
+  /** Fee increase of a replacement, in percent (L1 nodes want at least 10%). */
+  feeBumpPercent: number;
+  /** How long one run may keep going (waiting for its transactions, then taking the next step). */
+  runBudgetMs: number;
+}
+
+export const SETTLEMENT_DEFAULTS = { confirmations: 2, maxBatchesPerTx: 10, replaceAfterMs: 30_000, feeBumpPercent: 25, runBudgetMs: 20_000 };
+
+/** The sequencer, as the settlement worker uses it. */
+export interface ChainPort {
+  /** Closes the open batch if it is due by age; returns the last closed batch number. */
+  closeDueBatch(): Promise<number>;
+  batches(from: number, limit: number): Promise<{ commitment: BatchCommitment; hash: Hex; data: Hex }[]>;
+  batchWithdrawals(batch: number): Promise<(Withdrawal & { block: number })[] | null>;
+  /** Hands over deposits; throws if refused. */
+  addPriorityOps(ops: PriorityOp[]): Promise<void>;
+  setL1Progress(p: { committed: number; proven: number; executed: number }): Promise<void>;
+}
+
+/** Block proofs, wherever the provers put them (D1 in the Worker). */
+export interface ProofSource {
+  blockProofs(firstBlock: number, lastBlock: number): Promise<Map<number, StoredBlockProof>>;
+}
+
+export type L1TxKind = 'commitBatches' | 'proveBatches' | 'executeBatches';
+
+export type L1TxRow = {
+  id: number;
+  nonce: number;
+  kind: L1TxKind;
+  first_batch: number;
+  last_batch: number;
+  l2_txs: number;
+  calldata_bytes: number;
+  to_address: Hex;
+  data: Hex;
+  gas: string;
+  max_fee: string;
+  tip: string;
+  hashes: string;
+  raw: Hex;
+  sent_at: number;
+  status: 'pending' | 'mined' | 'reverted' | 'superseded' | 'refused';
+  block: number | null;
+  gas_used: string | null;
+  error: string | null;
+};
+
+export interface RunReport {
+  skipped?: string;
+  deposits: number;
+  sent: { kind: L1TxKind; firstBatch: number; lastBatch: number; hash: Hex }[];
+  replaced: Hex[];
+  waiting?: string;
+  error?: string;
+  l1?: L1Counts;
+}
+
+export interface L1Counts {
+  committed: number;
+  proven: number;
+  executed: number;
+}
+
+type Step = 'progress' | 'wait' | 'idle';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function revertName(e: unknown): string {
+  if (e instanceof BaseError) {
+    // A raw revert (from estimateGas): decode it with the rollup's errors.
+    const raw = e.walk((x) => typeof (x as { data?: unknown }).data === 'string' && (x as { data: string }).data.startsWith('0x')) as { data?: Hex } | null;
+    if (raw?.data && raw.data.length >= 10) {
+      try {
+        const d = decodeErrorResult({ abi: rollupAbi, data: raw.data });
+        return `${d.errorName}(${(d.args ?? []).map(String).join(', ')})`;
+      } catch {
+        // not one of the rollup's errors: fall through
+      }
+    }
+    const reverted = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+    if (reverted?.data?.errorName) return `${reverted.data.errorName}(${(reverted.data.args ?? []).map(String).join(', ')})`;
+    if (reverted?.reason) return reverted.reason;
+    return e.shortMessage;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The settlement state machine (DESIGN decisions 8-10), plain logic over a SQL port, the sequencer
+ * port, a proof source and the L1 JSON-RPC endpoint. Each run:
+ *   1. takes the lease (a second run started at once skips, so nothing is sent twice);
+ *   2. hands new L1 deposits (past the confirmations) to the sequencer;
+ *   3. follows the L1 transaction in flight: done once mined with enough confirmations, replaced
+ *      with higher fees when dropped or not mined in time (same nonce, so only one can land);
+ *   4. reads the rollup contract's committed/proven/executed counts (L1 is the truth, memory is
+ *      not) and takes the next step: execute what is proven, prove what is committed (once every
+ *      block has its proof), commit what is closed; one L1 transaction in flight at a time;
+ *   5. repeats 3-4 until nothing is left to do or its time budget is spent.
+ * A refusal by L1 (the transaction would revert, say an invalid proof) is recorded and reported,
+ * never sent.
+ */
+export class Settler {
+  private readonly sql: SqlPort;
+  private readonly config: SettlementConfig;
+  private readonly chain: ChainPort;
+  private readonly proofs: ProofSource;
+  private readonly l1: PublicClient;
+  private readonly operator: ReturnType<typeof privateKeyToAccount>;
+  private l1ChainId: number | undefined;
+
+  constructor(sql: SqlPort, config: SettlementConfig, chain: ChainPort, proofs: ProofSource) {
+    this.sql = sql;
+    this.config = config;
+    this.chain = chain;
+    this.proofs = proofs;
+    this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 10_000 }) });
+    this.operator = privateKeyToAccount(config.operatorKey);
+    ensureSettlementSchema(sql);
+  }
+
+  async run(): Promise<RunReport> {
+    const owner = crypto.randomUUID();
+    const report: RunReport = { deposits: 0, sent: [], replaced: [] };
+    if (!acquireLease(this.sql, owner, Date.now(), this.config.runBudgetMs + 60_000)) return { ...report, skipped: 'another settlement run holds the lease' };
+    const deadline = Date.now() + this.config.runBudgetMs;
+    try {
+      this.l1ChainId ??= await this.l1.getChainId();
+      report.deposits = await this.readDeposits();
+      for (;;) {
+        const step = await this.step(report);
+        if (step === 'idle' || Date.now() > deadline) break;
+        if (step === 'wait') await sleep(250);
+      }
+      putSetting(this.sql, 'last_error', '');
+    } catch (e) {
+      report.error = revertName(e);
+      putSetting(this.sql, 'last_error', `${new Date().toISOString()} ${report.error}`);
+    } finally {
+      putSetting(this.sql, 'last_run', String(Date.now()));
+      releaseLease(this.sql, owner);
+    }
+    return report;
+  }
+
+  // ---- deposits ------------------------------------------------------------------------------
+
+  private async readDeposits(): Promise<number> {
+    const head = await this.l1.getBlockNumber();
+    const safe = head - BigInt(Math.max(0, this.config.confirmations - 1));
+    let from = BigInt(getSetting(this.sql, 'deposits_scanned_to') ?? String(this.config.deployBlock - 1n)) + 1n;
+    let handed = 0;
+    while (from <= safe) {
+      const to = from + 4_999n < safe ? from + 4_999n : safe;
+      const logs = await this.l1.getLogs({ address: this.config.bridge, fromBlock: from, toBlock: to });
+      const ops: PriorityOp[] = parseEventLogs({ abi: bridgeAbi, logs, eventName: 'DepositInitiated' }).map((l) => ({
+        index: l.args.index,
+        l1Sender: l.args.l1Sender.toLowerCase() as Hex,
+        l2Recipient: l.args.l2Recipient.toLowerCase() as Hex,
+        amount: l.args.amount,
+      }));
+      if (ops.length > 0) await this.chain.addPriorityOps(ops);
+      handed += ops.length;
+      putSetting(this.sql, 'deposits_scanned_to', to.toString());
+      from = to + 1n;
+    }
+    return handed;
+  }
+
+  // ---- batches -------------------------------------------------------------------------------
+
+  async counts(): Promise<L1Counts> {
+    const read = (functionName: 'committedBatches' | 'provenBatches' | 'executedBatches') =>
+      this.l1.readContract({ address: this.config.rollup, abi: rollupAbi, functionName }) as Promise<bigint>;
+    const [committed, proven, executed] = await Promise.all([read('committedBatches'), read('provenBatches'), read('executedBatches')]);
+    return { committed: Number(committed), proven: Number(proven), executed: Number(executed) };
+  }
+
+  private async step(report: RunReport): Promise<Step> {
+    const inFlight = this.sql.query<L1TxRow>(`SELECT * FROM l1_txs WHERE status = 'pending' ORDER BY id LIMIT 1`)[0];
+    if (inFlight && (await this.follow(inFlight, report)) === 'wait') return 'wait';
+
+    const l1 = await this.counts();
+    report.l1 = l1;
+    putSetting(this.sql, 'l1_counts', JSON.stringify(l1));
+    await this.chain.setL1Progress(l1);
+    const closed = await this.chain.closeDueBatch();
+    const max = this.config.maxBatchesPerTx;
+
+    if (l1.executed < l1.proven) {
+      const batches = await this.chain.batches(l1.executed + 1, Math.min(max, l1.proven - l1.executed));
+      return this.send(report, 'executeBatches', batches, [batches.map((b) => b.commitment)]);
+    }
+    if (l1.proven < l1.committed) {
+      const [previous, ...batches] = await this.chain.batches(l1.proven, 1 + Math.min(max, l1.committed - l1.proven));
+      const withdrawals = await Promise.all(batches.map((b) => this.chain.batchWithdrawals(Number(b.commitment.batchNumber))));
+      const first = Number(batches[0].commitment.firstBlock);
+      const last = Number(batches[batches.length - 1].commitment.lastBlock);
+      const agg = aggregateBatches({
+        chainId: this.config.chainId,
+        rollup: this.config.rollup,
+        previous: previous.commitment,
+        batches: batches.map((b, i) => ({ commitment: b.commitment, data: hexToBytes(b.data), withdrawals: withdrawals[i] ?? [] })),
+        proofs: await this.proofs.blockProofs(first, last),
+        trustedProvers: new Set(this.config.trustedProvers.map((p) => p.toLowerCase() as Hex)),
+        keys: this.config.proverKeys,
+      });
+      if (!agg.ok) {
+        if (agg.waiting) {
+          report.waiting = `batches ${l1.proven + 1}..${Number(batches[batches.length - 1].commitment.batchNumber)} wait for ${agg.missing.length} block proofs (first: block ${agg.missing[0]})`;
+          return 'idle';
+        }
+        throw new Error(`aggregation refused batches ${l1.proven + 1}..: ${agg.reason}`);
+      }
+      return this.send(report, 'proveBatches', batches, [batches.map((b) => b.commitment), agg.proof]);
+    }
+    if (l1.committed < closed) {
+      const [lastCommitted, ...batches] = await this.chain.batches(l1.committed, 1 + Math.min(max, closed - l1.committed));
+      const stored = (await this.l1.readContract({
+        address: this.config.rollup,
+        abi: rollupAbi,
+        functionName: 'storedBatchHash',
+        args: [BigInt(l1.committed)],
+      })) as Hex;
+      if (stored !== lastCommitted.hash)
+        throw new Error(`L1 stores batch ${l1.committed} as ${stored}, the sequencer has ${lastCommitted.hash}: refusing to commit on top`);
+      return this.send(report, 'commitBatches', batches, [lastCommitted.commitment, batches.map((b) => b.commitment), batches.map((b) => b.data)]);
+    }
+    return 'idle';
+  }
+
+  // ---- L1 transactions -----------------------------------------------------------------------
+
+  private async fees(minimum?: { maxFee: bigint; tip: bigint }): Promise<{ maxFee: bigint; tip: bigint }> {
+    const f = await this.l1.estimateFeesPerGas();
+    let maxFee = f.maxFeePerGas;
+    let tip = f.maxPriorityFeePerGas;
+    if (minimum) {
+      const bump = (x: bigint) => (x * BigInt(100 + this.config.feeBumpPercent)) / 100n + 1n;
+      if (bump(minimum.maxFee) > maxFee) maxFee = bump(minimum.maxFee);
+      if (bump(minimum.tip) > tip) tip = bump(minimum.tip);
+    }
+    if (tip > maxFee) maxFee = tip;
+    return { maxFee, tip };
+  }
+
+  private async sign(nonce: number, to: Hex, data: Hex, gas: bigint, fees: { maxFee: bigint; tip: bigint }): Promise<{ raw: Hex; hash: Hex }> {
+    const raw = await this.operator.signTransaction({
+      chainId: this.l1ChainId as number,
+      type: 'eip1559',
+      nonce,
+      to,
+      data,
+      gas,
+      maxFeePerGas: fees.maxFee,
+      maxPriorityFeePerGas: fees.tip,
+    });
+    return { raw, hash: keccak256(raw) };
+  }
+
+  private async send(report: RunReport, kind: L1TxKind, batches: { commitment: BatchCommitment; data: Hex }[], args: unknown[]): Promise<Step> {
+    const firstBatch = Number(batches[0].commitment.batchNumber);
+    const lastBatch = Number(batches[batches.length - 1].commitment.batchNumber);
+    const data = encodeFunctionData({ abi: rollupAbi, functionName: kind, args } as never) as Hex;
+    let gas: bigint;
+    try {
+      gas = await this.l1.estimateGas({ account: this.operator.address, to: this.config.rollup, data });
+    } catch (e) {
+      // L1 would revert it: never send. Recorded once per distinct reason so the status shows it.
+      const reason = revertName(e);
+      const last = this.sql.query<{ error: string | null; first_batch: number }>(
+        `SELECT error, first_batch FROM l1_txs WHERE status = 'refused' AND kind = ? ORDER BY id DESC LIMIT 1`,
+        kind,
+      )[0];
+      if (last?.error !== reason || last.first_batch !== firstBatch)
+        this.insert({
+          nonce: -1,
+          kind,
+          firstBatch,
+          lastBatch,
+          l2Txs: 0,
+          data,
+          gas: 0n,
+          fees: { maxFee: 0n, tip: 0n },
+          raw: '0x',
+          hash: '0x',
+          status: 'refused',
+          error: reason,
+        });
+      throw new Error(`L1 refuses ${kind} of batches ${firstBatch}..${lastBatch}: ${reason}`);
+    }
+    gas = (gas * 12n) / 10n;
+    const nonce = await this.l1.getTransactionCount({ address: this.operator.address, blockTag: 'pending' });
+    const fees = await this.fees();
+    const { raw, hash } = await this.sign(nonce, this.config.rollup, data, gas, fees);
+    const l2Txs =
+      kind === 'commitBatches' ? batches.reduce((n, b) => n + decodeBatchData(hexToBytes(b.data)).reduce((m, blk) => m + blk.transactions.length, 0), 0) : 0;
+    // Recorded before it is sent: a crash right after sending finds it here and follows it.
+    this.insert({ nonce, kind, firstBatch, lastBatch, l2Txs, data, gas, fees, raw, hash, status: 'pending', error: null });
+    await this.broadcast(raw);
+    report.sent.push({ kind, firstBatch, lastBatch, hash });
+    return 'progress';
+  }
+
+  private insert(r: {
+    nonce: number;
+    kind: L1TxKind;
+    firstBatch: number;
+    lastBatch: number;
+    l2Txs: number;
+    data: Hex;
+    gas: bigint;
+    fees: { maxFee: bigint; tip: bigint };
+    raw: Hex;
+    hash: Hex;
+    status: L1TxRow['status'];
+    error: string | null;
+  }): void {
+    this.sql.query(
+      `INSERT INTO l1_txs (nonce, kind, first_batch, last_batch, l2_txs, calldata_bytes, to_address, data, gas, max_fee, tip, hashes, raw, sent_at, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.nonce,
+      r.kind,
+      r.firstBatch,
+      r.lastBatch,
+      r.l2Txs,
+      (r.data.length - 2) / 2,
+      this.config.rollup,
+      r.data,
+      r.gas.toString(),
+      r.fees.maxFee.toString(),
+      r.fees.tip.toString(),
+      JSON.stringify(r.hash === '0x' ? [] : [r.hash]),
+      r.raw,
+      Date.now(),
+      r.status,
+      r.error,
+    );
+  }
+
+  /** Sends a signed transaction; "already known" and friends are fine (following it decides). */
+  private async broadcast(raw: Hex): Promise<void> {
+    try {
+      await this.l1.sendRawTransaction({ serializedTransaction: raw });
+    } catch (e) {
+      console.warn(`L1 did not take the transaction (followed on the next step): ${revertName(e)}`);
+    }
+  }
+
+  /** Follows an L1 transaction in flight; 'wait' while it is neither final nor given up. */
+  private async follow(row: L1TxRow, report: RunReport): Promise<'done' | 'wait'> {
+    const hashes = JSON.parse(row.hashes) as Hex[];
+    const head = await this.l1.getBlockNumber();
+    for (const hash of [...hashes].reverse()) {
+      const receipt = await this.l1.getTransactionReceipt({ hash }).catch(() => null);
+      if (!receipt) continue;
+      if (head - receipt.blockNumber + 1n < BigInt(this.config.confirmations)) return 'wait';
+      const status = receipt.status === 'success' ? 'mined' : 'reverted';
+      this.sql.query(
+        `UPDATE l1_txs SET status = ?, block = ?, gas_used = ?, error = ? WHERE id = ?`,
+        status,
+        Number(receipt.blockNumber),
+        receipt.gasUsed.toString(),
+        status === 'reverted' ? `reverted in L1 block ${receipt.blockNumber} (${hash})` : null,
+        row.id,
+      );
+      return 'done';
+    }
+    // Not mined. If the nonce is used, something else took it: L1's counts decide what is next.
+    const used = await this.l1.getTransactionCount({ address: this.operator.address, blockTag: 'latest' });
+    if (used > row.nonce) {
+      this.sql.query(`UPDATE l1_txs SET status = 'superseded', error = 'nonce used by another transaction' WHERE id = ?`, row.id);
+      return 'done';
+    }
+    const latest = hashes[hashes.length - 1];
+    const known = await this.l1.getTransaction({ hash: latest }).catch(() => null);
+    if (known && Date.now() - row.sent_at < this.config.replaceAfterMs) return 'wait';
+    // Dropped, or stuck: the same transaction again with higher fees (same nonce: only one lands).
+    const fees = await this.fees({ maxFee: BigInt(row.max_fee), tip: BigInt(row.tip) });
+    const { raw, hash } = await this.sign(row.nonce, row.to_address, row.data, BigInt(row.gas), fees);
+    this.sql.query(
+      `UPDATE l1_txs SET hashes = ?, raw = ?, max_fee = ?, tip = ?, sent_at = ? WHERE id = ?`,
+      JSON.stringify([...hashes, hash]),
+      raw,
+      fees.maxFee.toString(),
+      fees.tip.toString(),
+      Date.now(),
+      row.id,
+    );
+    await this.broadcast(raw);
+    report.replaced.push(hash);
+    return 'wait';
+  }
+
+  // ---- status --------------------------------------------------------------------------------
+
+  status() {
+    const rows = this.sql.query<L1TxRow>(`SELECT * FROM l1_txs ORDER BY id DESC LIMIT 20`);
+    const view = (r: L1TxRow) => ({
+      kind: r.kind,
+      batches: [r.first_batch, r.last_batch],
+      status: r.status,
+      nonce: r.nonce,
+      hashes: JSON.parse(r.hashes) as Hex[],
+      gasUsed: r.gas_used,
+      l2Txs: r.l2_txs,
+      calldataBytes: r.calldata_bytes,
+      error: r.error,
+    });
+    const counts = getSetting(this.sql, 'l1_counts');
+    return {
+      l1: counts ? (JSON.parse(counts) as L1Counts) : null,
+      inFlight: rows.filter((r) => r.status === 'pending').map(view),
+      recent: rows.map(view),
+      depositsScannedTo: getSetting(this.sql, 'deposits_scanned_to') ?? null,
+      lastError: getSetting(this.sql, 'last_error') || null,
+      lastRun: Number(getSetting(this.sql, 'last_run') ?? 0) || null,
+    };
+  }
+
+  /** Mined settlement transactions, for the cost report (gas per batch and per L2 transaction). */
+  minedTransactions(): { kind: L1TxKind; firstBatch: number; lastBatch: number; gasUsed: bigint; l2Txs: number; calldataBytes: number }[] {
+    return this.sql
+      .query<L1TxRow>(`SELECT * FROM l1_txs WHERE status = 'mined' ORDER BY id`)
+      .map((r) => ({
+        kind: r.kind,
+        firstBatch: r.first_batch,
+        lastBatch: r.last_batch,
+        gasUsed: BigInt(r.gas_used ?? 0),
+        l2Txs: r.l2_txs,
+        calldataBytes: r.calldata_bytes,
+      }));
+  }
+}

@@ -1,0 +1,102 @@
+import { DurableObject } from 'cloudflare:workers';
+import { parseChainConfig } from '../core/chain/config.ts';
+import type { Hex } from '../core/chain/hex.ts';
+import type { StoredBlockProof } from '../core/proving/aggregate.ts';
+import { proverAddress } from '../core/proving/statement.ts';
+import { type ChainPort, type ProofSource, type RunReport, SETTLEMENT_DEFAULTS, type SettlementConfig, Settler } from '../core/settlement/settler.ts';
+import type { Env } from '../workers/env.ts';
+import { proverKey } from '../workers/prover/key.ts';
+import { sequencerStub } from '../workers/rpc/context.ts';
+import { doSql } from './doSql.ts';
+
+/** The well-known development operator key (anvil's account 8; public, never for value). */
+export const DEV_OPERATOR_KEY: Hex = '0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97';
+
+/** Settlement settings from the Worker's vars and secrets; null when no L1 is configured. */
+export function settlementConfig(env: Env): SettlementConfig | null {
+  if (!env.L1_RPC_URL || !env.ROLLUP_ADDRESS || !env.BRIDGE_ADDRESS) return null;
+  const prover = proverKey(env);
+  return {
+    ...SETTLEMENT_DEFAULTS,
+    chainId: parseChainConfig(env).chainId,
+    l1RpcUrl: env.L1_RPC_URL,
+    rollup: env.ROLLUP_ADDRESS as Hex,
+    bridge: env.BRIDGE_ADDRESS as Hex,
+    deployBlock: BigInt(env.L1_DEPLOY_BLOCK ?? '0'),
+    operatorKey: (env.OPERATOR_KEY as Hex | undefined) ?? DEV_OPERATOR_KEY,
+    proverKeys: [prover],
+    trustedProvers: [proverAddress(prover)],
+    confirmations: Number(env.L1_CONFIRMATIONS ?? SETTLEMENT_DEFAULTS.confirmations),
+  };
+}
+
+function chainPort(env: Env): ChainPort {
+  const seq = sequencerStub(env);
+  return {
+    closeDueBatch: () => seq.closeDueBatch(),
+    batches: (from, limit) => seq.batches(from, limit) as never,
+    batchWithdrawals: (batch) => seq.batchWithdrawals(batch) as never,
+    addPriorityOps: async (ops) => {
+      const r = await seq.addPriorityOps(ops);
+      if ('error' in r) throw new Error(`the sequencer refused deposits: ${r.error.message}`);
+    },
+    setL1Progress: (p) => seq.setL1Progress(p),
+  };
+}
+
+/** Block proofs from the D1 index, where the queue consumers write them. */
+function d1Proofs(db: D1Database): ProofSource {
+  return {
+    async blockProofs(first, last) {
+      const { results } = await db
+        .prepare(`SELECT block, statement, signature FROM block_proofs WHERE block BETWEEN ? AND ?`)
+        .bind(first, last)
+        .all<{ block: number; statement: string; signature: Hex }>();
+      const out = new Map<number, StoredBlockProof>();
+      for (const r of results) {
+        const s = JSON.parse(r.statement);
+        out.set(r.block, {
+          signature: r.signature,
+          statement: { ...s, chainId: BigInt(s.chainId), blockNumber: BigInt(s.blockNumber), priorityOpsCount: BigInt(s.priorityOpsCount ?? 0) },
+        });
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * The settlement worker's home: one instance, its own SQLite (checkpoints, L1 transactions, the
+ * lease). The cron calls `run`; overlapping calls share the run in progress, and the SQL lease
+ * keeps any second runner from sending.
+ */
+export class Settlement extends DurableObject<Env> {
+  private current: Promise<RunReport> | undefined;
+
+  private settler(): Settler | null {
+    const config = settlementConfig(this.env);
+    return config ? new Settler(doSql(this.ctx.storage), config, chainPort(this.env), d1Proofs(this.env.INDEX_DB)) : null;
+  }
+
+  async run(): Promise<RunReport> {
+    const settler = this.settler();
+    if (!settler) return { skipped: 'settlement disabled: L1_RPC_URL, ROLLUP_ADDRESS and BRIDGE_ADDRESS are not set', deposits: 0, sent: [], replaced: [] };
+    this.current ??= settler.run().finally(() => {
+      this.current = undefined;
+    });
+    return this.current;
+  }
+
+  status() {
+    const settler = this.settler();
+    return settler ? { enabled: true, ...settler.status() } : { enabled: false };
+  }
+
+  minedTransactions() {
+    return this.settler()?.minedTransactions() ?? [];
+  }
+}
+
+export function settlementStub(env: Env) {
+  return env.SETTLEMENT.get(env.SETTLEMENT.idFromName('settlement'));
+}
