@@ -1,15 +1,19 @@
 /**
- * Compiles self-contained Solidity files from contracts/ with the npm `solc` (soljson) compiler,
+ * Compiles Solidity files from contracts/ with the npm `solc` (soljson) compiler,
  * through its standard JSON interface: optimizer on, evmVersion prague.
  *
- * The output is cached under `.data/artifacts/` keyed by a hash of the source, the solc version
- * and the settings, so repeated test runs skip the compiler (and do not even load it).
- * Imports are not resolved: a file must be self-contained.
+ * The output is cached under `.data/artifacts/` keyed by a hash of every source involved, the solc
+ * version and the settings, so repeated test runs skip the compiler (and do not even load it).
+ *
+ * Imports resolve within the compiled file's directory: the file is the source unit `Name.sol`,
+ * and `import {X} from "./Types.sol";` (or `"Types.sol"`) in it names the unit `Types.sol`, read
+ * from that same directory. A self-contained file therefore compiles with
+ * exactly the input (and bytecode, metadata hash included) it had before imports were supported.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix } from 'node:path';
 import type { Abi, Hex } from 'viem';
 import { projectRoot } from './process.ts';
 
@@ -44,7 +48,7 @@ interface SolcOutput {
 
 interface Solc {
   version(): string;
-  compile(input: string): string;
+  compile(input: string, callbacks?: { import: (path: string) => { contents: string } | { error: string } }): string;
 }
 
 export const contractsDir = join(projectRoot, 'contracts');
@@ -68,20 +72,54 @@ export function contractPath(file: string): string {
   return isAbsolute(file) ? file : join(contractsDir, file);
 }
 
+/** Import paths named by `import "...";` / `import ... from "...";` statements (comments stripped). */
+function importsOf(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  return [...code.matchAll(/\bimport\s+(?:[^'";]*?\bfrom\s+)?["']([^"']+)["']/g)].map((m) => m[1]);
+}
+
+/** solc's source unit name for `path` imported from unit `from`: relative paths resolve against the importer's directory. */
+function resolveImport(from: string, path: string): string {
+  return path.startsWith('./') || path.startsWith('../') ? posix.normalize(posix.join(posix.dirname(from), path)) : posix.normalize(path);
+}
+
+/** Every source unit `sourceName` needs (itself first), read from `baseDir`, following imports. */
+function collectSources(baseDir: string, sourceName: string): Record<string, { content: string }> {
+  const sources: Record<string, { content: string }> = {};
+  const pending = [sourceName];
+  while (pending.length > 0) {
+    const unit = pending.pop()!;
+    if (sources[unit]) continue;
+    let content: string;
+    try {
+      content = readFileSync(join(baseDir, unit), 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read Solidity source ${unit} (imports resolve within ${baseDir}): ${(e as Error).message}`);
+    }
+    sources[unit] = { content };
+    for (const imported of importsOf(content)) pending.push(resolveImport(unit, imported));
+  }
+  return sources;
+}
+
 /** Compiles every contract of one .sol file; returns { [contractName]: { abi, bytecode, deployedBytecode } }. */
 export function compileFile(file: string, opts: CompileOptions = {}): CompiledFile {
   const path = contractPath(file);
-  const source = readFileSync(path, 'utf8');
+  const baseDir = dirname(path);
   const sourceName = basename(path);
+  const sources = collectSources(baseDir, sourceName);
   const settings = {
     optimizer: { enabled: true, runs: opts.optimizerRuns ?? 200 },
     evmVersion: opts.evmVersion ?? 'prague',
     outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
   };
-  const key = createHash('sha256')
-    .update(JSON.stringify({ solc: solcVersion(), sourceName, source, settings }))
-    .digest('hex')
-    .slice(0, 16);
+  // A self-contained file keeps the key it had before imports were resolved (same cache entry).
+  const others = Object.keys(sources)
+    .filter((unit) => unit !== sourceName)
+    .sort()
+    .map((unit) => [unit, sources[unit].content]);
+  const keyed = { solc: solcVersion(), sourceName, source: sources[sourceName].content, settings, ...(others.length > 0 ? { imports: others } : {}) };
+  const key = createHash('sha256').update(JSON.stringify(keyed)).digest('hex').slice(0, 16);
   const cacheFile = join(artifactsDir, `${sourceName.replace(/\.sol$/, '')}-${key}.json`);
 
   if (!opts.noCache) {
@@ -92,8 +130,19 @@ export function compileFile(file: string, opts: CompileOptions = {}): CompiledFi
     }
   }
 
-  const input = { language: 'Solidity', sources: { [sourceName]: { content: source } }, settings };
-  const output = JSON.parse(loadSolc().compile(JSON.stringify(input))) as SolcOutput;
+  // Every import was read above; the callback only catches one the scan missed, and then the
+  // result is not cached, since its key would not cover that source.
+  let missed = false;
+  const findImports = (unit: string) => {
+    missed = true;
+    try {
+      return { contents: readFileSync(join(baseDir, unit), 'utf8') };
+    } catch {
+      return { error: `not found: ${unit} (imports resolve within ${baseDir})` };
+    }
+  };
+  const input = { language: 'Solidity', sources, settings };
+  const output = JSON.parse(loadSolc().compile(JSON.stringify(input), { import: findImports })) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length > 0) {
     const text = errors.map((e) => e.formattedMessage ?? `${e.type}: ${e.message}`).join('\n');
@@ -110,7 +159,7 @@ export function compileFile(file: string, opts: CompileOptions = {}): CompiledFi
   }
   if (Object.keys(result).length === 0) throw new Error(`solc produced no contracts for ${path}`);
 
-  if (!opts.noCache) {
+  if (!opts.noCache && !missed) {
     mkdirSync(artifactsDir, { recursive: true });
     // Write then rename, so a concurrent reader never sees a half-written file.
     const tmp = `${cacheFile}.${process.pid}.tmp`;
