@@ -1,0 +1,111 @@
+/**
+ * ABIs of the L1 contracts (contracts/l1) for runtime use: the Worker bundles no compiler.
+ * test/l1/abi.test.ts checks them against solc's output, item for item, so they cannot drift.
+ */
+import { parseAbi } from 'viem';
+
+/** contracts/l1/BatchCommitment.sol, as core/batches/commitment.ts BATCH_COMMITMENT_ABI. */
+const BATCH_COMMITMENT_STRUCT =
+  'struct BatchCommitment { uint64 batchNumber; uint64 firstBlock; uint64 lastBlock; uint64 firstTimestamp; uint64 lastTimestamp; uint64 priorityOpsCount; bytes32 prevStateRoot; bytes32 newStateRoot; bytes32 txDataHash; bytes32 priorityOpsRollingHash; bytes32 withdrawalsRoot; }';
+
+/** Rollup.sol: batch lifecycle (commit, prove, execute). */
+export const rollupAbi = parseAbi([
+  BATCH_COMMITMENT_STRUCT,
+  'constructor(address initialOwner, address initialOperator, address initialVerifier, uint256 chainId, BatchCommitment genesis)',
+  'function bridge() view returns (address)',
+  'function commitBatches(BatchCommitment lastCommitted, BatchCommitment[] batches, bytes[] data)',
+  'function committedBatches() view returns (uint256)',
+  'function executeBatches(BatchCommitment[] batches)',
+  'function executedBatches() view returns (uint256)',
+  'function hashBatch(BatchCommitment batch) pure returns (bytes32)',
+  'function l2ChainId() view returns (uint256)',
+  'function lastExecutedStateRoot() view returns (bytes32)',
+  'function operator() view returns (address)',
+  'function owner() view returns (address)',
+  'function proveBatches(BatchCommitment[] batches, bytes proof)',
+  'function provenBatches() view returns (uint256)',
+  'function rangeDigest(uint256 chainId, address rollup, uint256 firstBatch, uint256 lastBatch, bytes32[] batchHashes) pure returns (bytes32)',
+  'function setBridge(address newBridge)',
+  'function setOperator(address newOperator)',
+  'function setVerifier(address newVerifier)',
+  'function storedBatchHash(uint256 batchNumber) view returns (bytes32)',
+  'function totalPriorityOpsCommitted() view returns (uint256)',
+  'function totalPriorityOpsExecuted() view returns (uint256)',
+  'function transferOwnership(address newOwner)',
+  'function verifier() view returns (address)',
+  'function withdrawalsRoot(uint256 batchNumber) view returns (bytes32)',
+  'event BatchCommitted(uint256 indexed batchNumber, bytes32 batchHash, uint64 lastBlock)',
+  'event BatchExecuted(uint256 indexed batchNumber, bytes32 newStateRoot, bytes32 withdrawalsRoot)',
+  'event BatchesProven(uint256 firstBatch, uint256 lastBatch)',
+  'event BridgeSet(address indexed bridge)',
+  'event OperatorChanged(address indexed operator)',
+  'event OwnershipTransferred(address indexed previousOwner, address indexed newOwner)',
+  'event VerifierChanged(address indexed verifier)',
+  'error BatchHashMismatch(uint256 batchNumber)',
+  'error BatchNotCommitted(uint256 batchNumber)',
+  'error BatchNotProven(uint256 batchNumber)',
+  'error BridgeAlreadySet()',
+  'error BridgeNotSet()',
+  'error DataCountMismatch(uint256 batches, uint256 data)',
+  'error InvalidGenesis()',
+  'error InvalidProof()',
+  'error NoBatches()',
+  'error NotOperator()',
+  'error NotOwner()',
+  'error RangeLengthMismatch()',
+  'error TooManyPriorityOps(uint256 batchNumber)',
+  'error WrongBatchNumber(uint256 expected, uint256 actual)',
+  'error WrongBlockRange(uint256 batchNumber)',
+  'error WrongLastCommittedBatch()',
+  'error WrongPrevStateRoot(uint256 batchNumber)',
+  'error WrongPriorityOpsRollingHash(uint256 batchNumber)',
+  'error WrongTimestamps(uint256 batchNumber)',
+  'error WrongTxDataHash(uint256 batchNumber)',
+  'error ZeroAddress()',
+]);
+
+/** Bridge.sol: deposits (the priority queue) and withdrawal finalization. */
+export const bridgeAbi = parseAbi([
+  'constructor(address rollupContract)',
+  'function deposit(address l2Recipient) payable',
+  'function finalizeWithdrawal(uint256 batchNumber, uint256 id, address l2Sender, address l1Recipient, uint256 amount, uint256 index, bytes32[] proof)',
+  'function isWithdrawalFinalized(uint256 id) view returns (bool)',
+  'function priorityOpHash(uint256 index, address l1Sender, address l2Recipient, uint256 amount) pure returns (bytes32)',
+  'function priorityOpsCount() view returns (uint256)',
+  'function rollingHashAt(uint256 count) view returns (bytes32)',
+  'function rollup() view returns (address)',
+  'function withdrawalLeaf(uint256 id, address l2Sender, address l1Recipient, uint256 amount) pure returns (bytes32)',
+  'function withdrawalsRootFromProof(bytes32 leaf, uint256 index, bytes32[] proof) pure returns (bytes32)',
+  'event DepositInitiated(uint256 indexed index, address indexed l1Sender, address indexed l2Recipient, uint256 amount, bytes32 rollingHash)',
+  'event WithdrawalFinalized(uint256 indexed id, address indexed l1Recipient, uint256 amount, uint256 batchNumber)',
+  'error BatchNotExecuted(uint256 batchNumber)',
+  'error InvalidWithdrawalProof()',
+  'error NothingToDeposit()',
+  'error WithdrawalAlreadyFinalized(uint256 id)',
+  'error WithdrawalPaymentFailed()',
+  'error ZeroAddress()',
+  'error ZeroRecipient()',
+]);
+
+/** ThresholdVerifier.sol (an IVerifier: `verify(digest, proof)`) and its prover registry. */
+export const verifierAbi = parseAbi([
+  'constructor(address initialOwner, address[] provers, uint256 initialThreshold)',
+  'function addProver(address prover)',
+  'function isProver(address account) view returns (bool)',
+  'function owner() view returns (address)',
+  'function proverCount() view returns (uint256)',
+  'function removeProver(address prover)',
+  'function setThreshold(uint256 newThreshold)',
+  'function threshold() view returns (uint256)',
+  'function transferOwnership(address newOwner)',
+  'function verify(bytes32 digest, bytes proof) view returns (bool)',
+  'event OwnershipTransferred(address indexed previousOwner, address indexed newOwner)',
+  'event ProverAdded(address indexed prover)',
+  'event ProverRemoved(address indexed prover)',
+  'event ThresholdChanged(uint256 threshold)',
+  'error AlreadyProver(address prover)',
+  'error InvalidThreshold(uint256 threshold, uint256 proverCount)',
+  'error NotOwner()',
+  'error NotProver(address prover)',
+  'error ZeroAddress()',
+]);
