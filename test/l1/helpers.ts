@@ -99,13 +99,14 @@ export function genesisCommitment(): BatchCommitment {
 /** Signed EIP-1559 L2 transfers from development account `from`, nonces from `firstNonce`: real transaction bytes for batch data. */
 export async function signedTransfers(from: number, count: number, firstNonce = 0): Promise<Hex[]> {
   const account = devAccount(from);
+  const recipients = [1, 2, 3, 4, 5].map((k) => devAccount((from + k) % 10).address);
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       account.signTransaction({
         type: 'eip1559',
         chainId: 31337,
         nonce: firstNonce + i,
-        to: devAccount((from + 1 + (i % 5)) % 10).address,
+        to: recipients[i % 5],
         value: 10n ** 15n * BigInt(i + 1),
         gas: 21_000n,
         maxFeePerGas: 2_000_000_000n,
