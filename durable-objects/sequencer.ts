@@ -250,12 +250,12 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /** Every withdrawal of a closed batch, in order (what aggregation checks the withdrawals root against). */
-  batchWithdrawals(batch: number): Withdrawal[] | null {
+  batchWithdrawals(batch: number): (Withdrawal & { block: number })[] | null {
     const b = this.core.batcher.batch(batch);
     if (!b) return null;
     return this.core.batcher
       .withdrawals(Number(b.commitment.firstBlock), Number(b.commitment.lastBlock))
-      .map(({ id, l2Sender, l1Recipient, amount }) => ({ id, l2Sender, l1Recipient, amount }));
+      .map(({ id, l2Sender, l1Recipient, amount, block }) => ({ id, l2Sender, l1Recipient, amount, block }));
   }
 
   setL1Progress(p: L1Progress): void {

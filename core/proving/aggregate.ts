@@ -80,7 +80,10 @@ export function aggregateBatches(input: AggregationInput): Aggregation {
         );
         check(s.blockDataHash === keccakHex(encodeBlockData(data)), `block ${number}: batch data differs from the proven block`);
         const mine = b.withdrawals.filter((w) => w.block === Number(number));
-        check(s.withdrawalsHash === withdrawalsHash(mine), `block ${number}: withdrawals differ from the proven block`);
+        check(
+          s.withdrawalsHash === withdrawalsHash(mine),
+          `block ${number}: withdrawals differ from the proven block (${mine.length} in the batch hash to ${withdrawalsHash(mine)}, the proof says ${s.withdrawalsHash})`,
+        );
         stateRoot = s.postStateRoot;
         rolling = s.priorityOpsRollingHashAfter;
         ops += s.priorityOpsCount;

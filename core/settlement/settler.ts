@@ -462,15 +462,13 @@ export class Settler {
 
   /** Mined settlement transactions, for the cost report (gas per batch and per L2 transaction). */
   minedTransactions(): { kind: L1TxKind; firstBatch: number; lastBatch: number; gasUsed: bigint; l2Txs: number; calldataBytes: number }[] {
-    return this.sql
-      .query<L1TxRow>(`SELECT * FROM l1_txs WHERE status = 'mined' ORDER BY id`)
-      .map((r) => ({
-        kind: r.kind,
-        firstBatch: r.first_batch,
-        lastBatch: r.last_batch,
-        gasUsed: BigInt(r.gas_used ?? 0),
-        l2Txs: r.l2_txs,
-        calldataBytes: r.calldata_bytes,
-      }));
+    return this.sql.query<L1TxRow>(`SELECT * FROM l1_txs WHERE status = 'mined' ORDER BY id`).map((r) => ({
+      kind: r.kind,
+      firstBatch: r.first_batch,
+      lastBatch: r.last_batch,
+      gasUsed: BigInt(r.gas_used ?? 0),
+      l2Txs: r.l2_txs,
+      calldataBytes: r.calldata_bytes,
+    }));
   }
 }

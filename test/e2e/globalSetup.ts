@@ -3,8 +3,9 @@
  *
  * - With `E2E_RPC_URL` set, the tests run against that endpoint (anvil, a deployed chain) and
  *   nothing is started here.
- * - Otherwise the chain is started with `wrangler dev` (scripts/lib/localChain.ts) on a fresh
- *   persist dir under the OS temp dir, so every run begins at genesis, and stopped afterwards.
+ * - Otherwise anvil is started as the L1 with the contracts deployed (scripts/lib/localL1.ts), and
+ *   the chain (scripts/lib/localChain.ts) on a fresh persist dir under the OS temp dir, so every
+ *   run begins at genesis; both are stopped afterwards.
  *   `E2E_ECHO=1` echoes wrangler's output.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,32 +13,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startChain } from '../../scripts/lib/localChain.ts';
+import { startLocalL1 } from '../../scripts/lib/localL1.ts';
 import { waitForRpc } from '../../scripts/lib/rpc.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** JSON-RPC endpoint of the chain under test. */
     rpcUrl: string;
+    /** Its L1 (anvil) and the contracts there; null against an external endpoint. */
+    l1: { url: string; rollup: string; bridge: string; verifier: string } | null;
   }
 }
+
+/** Batches close after 2 s and the cron fires every second: a deposit or withdrawal settles in seconds. */
+const E2E_VARS = { BATCH_MAX_AGE_MS: '2000' };
+const E2E_CRON_MS = 1000;
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const external = process.env.E2E_RPC_URL;
   if (external) {
     await waitForRpc(external, 30_000);
     project.provide('rpcUrl', external);
+    project.provide('l1', null);
     return undefined;
   }
 
+  const echo = process.env.E2E_ECHO === '1';
   const persistDir = mkdtempSync(join(tmpdir(), 'edge-rollup-e2e-'));
-  const chain = await startChain({ persistDir, echo: process.env.E2E_ECHO === '1' }).catch((e: unknown) => {
+  const l1 = await startLocalL1({ chainVars: E2E_VARS, echo }).catch((e: unknown) => {
+    rmSync(persistDir, { recursive: true, force: true });
+    throw e;
+  });
+  const chain = await startChain({ persistDir, echo, vars: { ...E2E_VARS, ...l1.vars }, cronIntervalMs: E2E_CRON_MS }).catch(async (e: unknown) => {
+    await l1.stop();
     rmSync(persistDir, { recursive: true, force: true });
     throw e;
   });
   project.provide('rpcUrl', chain.url);
+  project.provide('l1', { url: l1.url, rollup: l1.deployment.rollup, bridge: l1.deployment.bridge, verifier: l1.deployment.verifier });
 
   return async () => {
     await chain.stop();
+    await l1.stop();
     rmSync(persistDir, { recursive: true, force: true });
   };
 }

@@ -8,10 +8,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeBatchData, encodeBatchData, encodeBlockData } from '../../core/batches/batchData.ts';
 import { type BatchCommitment, batchHash, batchRangeDigest, encodeThresholdProof, signDigest, signerOf } from '../../core/batches/commitment.ts';
+import { L2_WITHDRAWALS_CODE } from '../../core/bridge/l2WithdrawalsCode.ts';
 import { EMPTY_ROLLING_HASH, nextRollingHash, type PriorityOp, priorityOpHash } from '../../core/bridge/priorityOps.ts';
 import { merkleProof, merkleRoot, merkleRootFromProof, type Withdrawal, withdrawalLeaf, ZERO_HASH } from '../../core/bridge/withdrawals.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
+import { compileContract } from '../../scripts/lib/compile.ts';
+import { DEV_PROVER_KEY } from '../../workers/prover/key.ts';
+import { DEV_OPERATOR_KEY } from '../../workers/settlement/config.ts';
 import { devAccount, devKey } from '../support/accounts.ts';
 
 const GOLDEN = new URL('../fixtures/batch-v1.json', import.meta.url);
@@ -128,6 +132,16 @@ describe('L1 encodings (golden vectors shared with the contract tests)', () => {
       expect(merkleRootFromProof(ZERO_HASH, 0, merkleProof(leaves, 0))).not.toBe(root);
     }
     expect(merkleRoot([])).toBe(ZERO_HASH);
+  });
+
+  it('the L2Withdrawals predeploy is the compiled contracts/l2/L2Withdrawals.sol', () => {
+    const compiled = compileContract('l2/L2Withdrawals.sol', 'L2Withdrawals').deployedBytecode;
+    expect(L2_WITHDRAWALS_CODE).toBe(compiled);
+  });
+
+  it('the development operator and prover keys are anvil accounts 8 and 9', () => {
+    expect(DEV_OPERATOR_KEY).toBe(devKey(8));
+    expect(DEV_PROVER_KEY).toBe(devKey(9));
   });
 
   it('batch data round-trips through compression', () => {
