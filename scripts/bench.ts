@@ -9,6 +9,7 @@ import { runBurst } from './bench/burst.ts';
 import { runClosedLoop } from './bench/closedLoop.ts';
 import { provingFigures, provingStatus, renderProving } from './bench/proving.ts';
 import { type BenchConfig, renderReport, type TargetRuns, writeJson } from './bench/report.ts';
+import { renderSettlement, settlementFigures } from './bench/settlement.ts';
 import { blockHeight, Cleanup, killTrackedSync, restartAnvil, startTargets, stopOwnChildren } from './bench/targets.ts';
 import { deadline } from './bench/util.ts';
 
@@ -166,6 +167,12 @@ async function main(): Promise<number> {
       const proving = await provingFigures(chainRun.target.url, provingStart, runStartedAt, timeoutMs);
       process.stdout.write(`\n${renderProving(proving)}\n`);
       if (!proving.drained) chainRun.target.error = 'proving lag did not reach zero';
+    }
+    if (chainRun?.target.l1 && !chainRun.target.error) {
+      log('chain: waiting until every closed batch is executed on its L1 ...');
+      const settlement = await settlementFigures(chainRun.target.url, chainRun.target.l1, timeoutMs);
+      process.stdout.write(`\n${renderSettlement(settlement)}\n`);
+      if (!settlement.settled) chainRun.target.error = 'batches were not all executed on L1';
     }
     if (opts.json) {
       const file = resolve(opts.json);

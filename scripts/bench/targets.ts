@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAnvil } from '../lib/anvil.ts';
 import { startChain } from '../lib/localChain.ts';
+import { startLocalL1 } from '../lib/localL1.ts';
 import type { Spawned } from '../lib/process.ts';
 import { waitForRpc } from '../lib/rpc.ts';
 import { call } from './util.ts';
@@ -28,7 +29,13 @@ export interface Target {
   proc?: Spawned;
   /** Extra anvil arguments this run started anvil with. */
   anvilArgs?: string[];
+  /** The chain's own L1 (anvil with the rollup contracts), when this run started the chain. */
+  l1?: { url: string; rollup: string; deployBlock: bigint };
 }
+
+/** The chain in the bench settles on its own L1: batches close after 5 s, the cron fires every 2 s. */
+export const BENCH_CHAIN_VARS = { BATCH_MAX_AGE_MS: '5000' };
+const BENCH_CRON_MS = 2000;
 
 /** Everything that must be undone on the way out, run once. */
 export class Cleanup {
@@ -174,11 +181,17 @@ export async function startTargets(o: StartOptions, cleanup: Cleanup): Promise<T
           if (o.keepData) o.log(`chain data kept in ${persistDir}`);
           else rmSync(persistDir, { recursive: true, force: true });
         });
-        o.log(`chain: starting scripts/serve.ts (persist ${persistDir}) ...`);
-        const chain = await startChain({ persistDir, echo: o.echo });
+        const l1 = await startLocalL1({ chainVars: BENCH_CHAIN_VARS, echo: o.echo });
+        track(l1, cleanup, `the chain's L1 anvil (pid ${l1.child.pid})`);
+        o.log(`chain: its L1 (anvil) at ${l1.url}, rollup ${l1.deployment.rollup}; starting scripts/serve.ts (persist ${persistDir}) ...`);
+        const chain = await startChain({ persistDir, echo: o.echo, vars: { ...BENCH_CHAIN_VARS, ...l1.vars }, cronIntervalMs: BENCH_CRON_MS });
         track(chain, cleanup, `chain (pid ${chain.child.pid})`);
         o.log(`chain: started at ${chain.url}`);
-        return { ...(await describe(name, chain.url, 'started')), proc: chain };
+        return {
+          ...(await describe(name, chain.url, 'started')),
+          proc: chain,
+          l1: { url: l1.url, rollup: l1.deployment.rollup, deployBlock: l1.deployment.deployBlock },
+        };
       } catch (e) {
         return { name, url: o.url ?? '', origin: o.url ? 'url' : 'started', clientVersion: 'unknown', error: `start: ${(e as Error).message}` };
       }
