@@ -157,7 +157,9 @@ export class Settler {
     this.config = config;
     this.chain = chain;
     this.proofs = proofs;
-    this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 10_000 }) });
+    // cacheTime 0: viem caches eth_blockNumber for 4 s by default, and a stale head makes a mined
+    // transaction look unconfirmed (and deposits look unconfirmed) until the cache expires.
+    this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 10_000 }), cacheTime: 0 });
     this.operator = privateKeyToAccount(config.operatorKey);
     ensureSettlementSchema(sql);
   }
