@@ -3,6 +3,7 @@ import {
   ContractFunctionRevertedError,
   createPublicClient,
   decodeErrorResult,
+  ExecutionRevertedError,
   encodeFunctionData,
   type Hex,
   http,
@@ -109,6 +110,19 @@ type Step = 'progress' | 'wait' | 'idle';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether an error is L1 refusing the transaction (a revert), rather than failing to answer. */
+function isRevert(e: unknown): boolean {
+  if (!(e instanceof BaseError)) return false;
+  return (
+    e.walk(
+      (x) =>
+        x instanceof ContractFunctionRevertedError ||
+        x instanceof ExecutionRevertedError ||
+        (typeof (x as { data?: unknown }).data === 'string' && (x as { data: string }).data.startsWith('0x')),
+    ) !== null
+  );
+}
+
 function revertName(e: unknown): string {
   if (e instanceof BaseError) {
     // A raw revert (from estimateGas): decode it with the rollup's errors.
@@ -173,6 +187,8 @@ export class Settler {
       this.l1ChainId ??= await this.l1.getChainId();
       report.deposits = await this.readDeposits();
       for (;;) {
+        // The lease is renewed at every step, so a run slowed by a slow L1 keeps it while it works.
+        if (!acquireLease(this.sql, owner, Date.now(), this.config.runBudgetMs + 60_000)) throw new Error('the settlement lease was lost');
         const step = await this.step(report);
         if (step === 'idle' || Date.now() > deadline) break;
         if (step === 'wait') await sleep(250);
@@ -235,6 +251,9 @@ export class Settler {
     if (l1.executed < l1.proven) {
       const batches = await this.chain.batches(l1.executed + 1, Math.min(max, l1.proven - l1.executed));
       return this.send(report, 'executeBatches', batches, [batches.map((b) => b.commitment)]);
+    }
+    if (closed < l1.committed) {
+      throw new Error(`L1 has ${l1.committed} batches committed but the sequencer closed only ${closed}: is this the sequencer those batches came from?`);
     }
     if (l1.proven < l1.committed) {
       const [previous, ...batches] = await this.chain.batches(l1.proven, 1 + Math.min(max, l1.committed - l1.proven));
@@ -311,6 +330,8 @@ export class Settler {
     try {
       gas = await this.l1.estimateGas({ account: this.operator.address, to: this.config.rollup, data });
     } catch (e) {
+      // A network error is just an error of this run; a revert means L1 refuses the transaction.
+      if (!isRevert(e)) throw e;
       // L1 would revert it: never send. Recorded once per distinct reason so the status shows it.
       const reason = revertName(e);
       const last = this.sql.query<{ error: string | null; first_batch: number }>(
@@ -410,14 +431,22 @@ export class Settler {
       );
       return 'done';
     }
-    // Not mined. If the nonce is used, something else took it: L1's counts decide what is next.
+    // Not mined. If the nonce is used, something else took it (or ours landed since the receipt
+    // checks: look once more): L1's counts decide what is next.
     const used = await this.l1.getTransactionCount({ address: this.operator.address, blockTag: 'latest' });
     if (used > row.nonce) {
+      for (const hash of hashes) if (await this.l1.getTransactionReceipt({ hash }).catch(() => null)) return 'wait';
       this.sql.query(`UPDATE l1_txs SET status = 'superseded', error = 'nonce used by another transaction' WHERE id = ?`, row.id);
       return 'done';
     }
     const latest = hashes[hashes.length - 1];
     const known = await this.l1.getTransaction({ hash: latest }).catch(() => null);
+    if (!known && used < row.nonce) {
+      // L1 went back (a reorg deeper than the confirmations, a restart from older state): this
+      // nonce can never be mined. Give it up; the next step reads L1 and sends what is missing.
+      this.sql.query(`UPDATE l1_txs SET status = 'superseded', error = ? WHERE id = ?`, `nonce ${row.nonce} is beyond the account's ${used} on L1`, row.id);
+      return 'done';
+    }
     if (known && Date.now() - row.sent_at < this.config.replaceAfterMs) return 'wait';
     // Dropped, or stuck: the same transaction again with higher fees (same nonce: only one lands).
     const fees = await this.fees({ maxFee: BigInt(row.max_fee), tip: BigInt(row.tip) });
