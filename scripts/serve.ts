@@ -6,7 +6,7 @@
  * `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
- *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--inspector-port N]
+ *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--inspector-port N] [--sequencer-inspector-port N] [--prover-inspector-port N]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -26,6 +26,8 @@ Serves the chain's Worker locally (Miniflare/workerd) and prints "ready <url>" w
   --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
   --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable)
   --inspector-port N     expose the edge workerd's DevTools inspector (CPU profiles of the Worker)
+  --sequencer-inspector-port N, --prover-inspector-port N
+                         the same for the sequencer's and the prover's workerd (scripts/profile.ts)
   --help                 this text`;
 
 const { values } = parseArgs({
@@ -34,6 +36,8 @@ const { values } = parseArgs({
     persist: { type: 'string', default: join(projectRoot, '.data', 'chain') },
     'cron-interval-ms': { type: 'string', default: '60000' },
     'inspector-port': { type: 'string' },
+    'sequencer-inspector-port': { type: 'string' },
+    'prover-inspector-port': { type: 'string' },
     var: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -104,12 +108,22 @@ const remoteSettlement = { className: 'Settlement', scriptName: PROVER_SCRIPT };
 
 // The sequencer host: the Sequencer Durable Object with its SQLite, the D1 writes of its outbox,
 // R2, the queue's producer side.
-const sequencerHost = await host(SEQUENCER_SCRIPT, { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement } });
+const inspector = (flag: 'sequencer-inspector-port' | 'prover-inspector-port' | 'inspector-port') =>
+  values[flag] ? { inspectorPort: Number(values[flag]) } : {};
+const sequencerHost = await host(
+  SEQUENCER_SCRIPT,
+  { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement } },
+  inspector('sequencer-inspector-port'),
+);
 
 // The prover and settlement host: the queue consumer re-executing blocks from R2, and the
 // Settlement Durable Object the cron drives (aggregation, L1 transactions), in their own process
 // like the fanned-out consumers of production, so that neither takes the sequencer's thread.
-const proverHost = await host(PROVER_SCRIPT, { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject } });
+const proverHost = await host(
+  PROVER_SCRIPT,
+  { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject } },
+  inspector('prover-inspector-port'),
+);
 
 // The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
 // calling the Durable Objects in the other processes.
@@ -120,7 +134,7 @@ const edge = await host(
     queueConsumers: undefined,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
   },
-  values['inspector-port'] ? { inspectorPort: Number(values['inspector-port']) } : {},
+  inspector('inspector-port'),
 );
 const url = await edge.unsafeGetDirectURL('edge-rollup');
 rmSync(buildDir, { recursive: true, force: true });

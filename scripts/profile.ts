@@ -1,0 +1,69 @@
+/**
+ * CPU profile of a workerd process through its DevTools inspector (scripts/serve.ts
+ * --inspector-port / --sequencer-inspector-port / --prover-inspector-port): samples for S seconds,
+ * then prints the functions with the most self time, grouped by function and source.
+ *
+ *   node scripts/profile.ts --port N [--seconds S] [--top K]
+ */
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    top: { type: 'string', default: '30' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help || !values.port) {
+  console.log(
+    'usage: node scripts/profile.ts --port N [--seconds S] [--top K]\n\nSamples a workerd process started with an inspector port and prints the top functions by self time.',
+  );
+  process.exit(values.help ? 0 : 2);
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+const targets = (await (await fetch(`http://127.0.0.1:${values.port}/json/list`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
+for (const target of targets) {
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r, j) => {
+    ws.addEventListener('open', r);
+    ws.addEventListener('error', j);
+  });
+  let id = 0;
+  const pending = new Map<number, (v: unknown) => void>();
+  ws.addEventListener('message', (m: MessageEvent) => {
+    const msg = JSON.parse(String(m.data));
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((r) => {
+      pending.set(++id, r);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 500 });
+  await send('Profiler.start');
+  await new Promise((r) => setTimeout(r, Number(values.seconds) * 1000));
+  const { profile } = (await send('Profiler.stop')) as { profile: { nodes: ProfileNode[]; samples: number[] } };
+  ws.close();
+  const hits = new Map<number, number>();
+  for (const s of profile.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
+  const byFn = new Map<string, number>();
+  let total = 0;
+  for (const n of profile.nodes) {
+    const h = hits.get(n.id) ?? 0;
+    total += h;
+    const file = n.callFrame.url.split('/').slice(-1)[0] || '(native)';
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + h);
+  }
+  const idle = [...byFn].filter(([k]) => k.startsWith('(idle)') || k.startsWith('(program)')).reduce((a, [, v]) => a + v, 0);
+  console.log(`${target.title ?? target.webSocketDebuggerUrl}: ${total} samples, ${((100 * (total - idle)) / Math.max(1, total)).toFixed(1)}% busy`);
+  for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+}
