@@ -23,6 +23,7 @@ export class PriorityQueue {
     return this.sql.transaction(() => {
       let added = 0;
       for (const op of [...ops].sort((a, b) => (a.index < b.index ? -1 : 1))) {
+        if (op.index < 0n || op.amount < 0n) throw new InvalidParamsError(`priority operation ${op.index} has a negative index or amount`);
         const next = this.known();
         if (op.index > next) throw new InvalidParamsError(`priority operation ${op.index} leaves a gap: the next expected is ${next}`);
         if (op.index < next) {

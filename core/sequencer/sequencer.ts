@@ -87,6 +87,11 @@ const TRACE_PART_BYTES = 1024 * 1024;
 
 /** Blocks never hold more transactions than this, whatever the gas allows. */
 export const MAX_TXS_PER_BLOCK = 2000;
+/**
+ * ...nor more than this many bytes of signed transactions: a block's share of the batch data and
+ * the batch itself must stay well under the 2 MB row limit of the Durable Object's SQLite.
+ */
+export const MAX_BLOCK_TX_BYTES = 512 * 1024;
 /** Recent blocks kept for BLOCKHASH. */
 const BLOCKHASH_WINDOW = 256n;
 
@@ -208,6 +213,15 @@ export class SequencerCore {
   async seal(nowMs: number, opts: { trace?: boolean } = {}): Promise<SealResult | null> {
     const withTrace = opts.trace ?? this.recordTraces;
     const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK);
+    // The rest waits for the next block (a suffix: each sender's transactions stay in nonce order).
+    let bytes = 0;
+    for (let i = 0; i < runnable.length; i++) {
+      bytes += (runnable[i].raw.length - 2) / 2;
+      if (bytes > MAX_BLOCK_TX_BYTES && i > 0) {
+        runnable.length = i;
+        break;
+      }
+    }
     const priorityOps = this.priorityQueue.pending();
     if (runnable.length === 0 && priorityOps.length === 0) {
       if (stale.length > 0) this.dropStale(stale.map((t) => t.hash));

@@ -13,7 +13,7 @@ import { type ChainVars, DEV_ACCOUNT_BALANCE, parseChainConfig } from '../../cor
 import type { Hex } from '../../core/chain/hex.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
 import { MAX_PRIORITY_OPS_PER_BLOCK } from '../../core/sequencer/priorityQueue.ts';
-import { SequencerCore } from '../../core/sequencer/sequencer.ts';
+import { MAX_BLOCK_TX_BYTES, SequencerCore } from '../../core/sequencer/sequencer.ts';
 import type { SqlPort } from '../../core/storage/sql.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { devAccount } from '../support/accounts.ts';
@@ -320,5 +320,23 @@ describe('restart', () => {
       newStateRoot: s.header.stateRoot,
       priorityOpsRollingHash: rollingHashOf(EMPTY_ROLLING_HASH, ops),
     });
+  });
+
+  it('caps a block at MAX_BLOCK_TX_BYTES of transactions; the rest follows in the next block', async () => {
+    const seq = await newSeq();
+    const big = `0x${'01'.repeat(120_000)}` as Hex;
+    const txs = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => sign(1, n, { to: BEEF, data: big, gas: 4_900_000n })));
+    expect(seq.submit(txs)).toEqual(txs.map((t) => ({ hash: t.hash })));
+    const first = await seq.seal(NOW);
+    const sizes = (n: number) => txs.slice(0, n).reduce((k, t) => k + (t.raw.length - 2) / 2, 0);
+    expect(sizes(first?.included.length ?? 0)).toBeLessThanOrEqual(MAX_BLOCK_TX_BYTES);
+    expect(first?.included).toEqual(txs.slice(0, 4).map((t) => t.hash));
+    const second = await seq.seal(NOW + 1000);
+    expect(second?.included).toEqual(txs.slice(4).map((t) => t.hash));
+  });
+
+  it('refuses a priority operation with a negative index', async () => {
+    const seq = await newSeq();
+    expect(() => seq.addPriorityOps([{ ...deposit(0), index: -1n }])).toThrow(/negative/);
   });
 });
