@@ -55,15 +55,18 @@ export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): 
   return written.meta.changes > 0 ? 'proven' : 'already proven';
 }
 
-/** The queue consumer: each message acknowledged on its own, retried on platform errors. */
+/** The queue consumer: each message acknowledged on its own, retried with a growing delay on platform errors. */
 export async function consumeProvingJobs(batch: MessageBatch<ProvingJob>, env: Env, config: ChainConfig): Promise<void> {
   for (const message of batch.messages) {
     try {
       await proveJob(env, config, message.body);
       message.ack();
     } catch (e) {
-      console.error(`proving job for block ${message.body?.block} failed (attempt ${message.attempts}), retrying`, e);
-      message.retry();
+      // Back off a little more each time: a platform error (D1 busy, the blob not readable yet) is
+      // usually gone seconds later, and five immediate retries would send a good job to the DLQ.
+      const delaySeconds = Math.min(message.attempts, 10);
+      console.error(`proving job for block ${message.body?.block} failed (attempt ${message.attempts}), retrying in ${delaySeconds} s`, e);
+      message.retry({ delaySeconds });
     }
   }
 }
