@@ -131,8 +131,16 @@ contract Rollup {
 
     /// @notice What the provers of batches firstBatch..lastBatch sign (core/batches/commitment.ts
     ///         batchRangeDigest): keccak256(abi.encode(keccak256("edge-rollup batch proof"), 1,
-    ///         chainId, rollup, firstBatch, lastBatch, keccak256(abi.encodePacked(batchHashes)))).
-    function rangeDigest(uint256 chainId, address rollup, uint256 firstBatch, uint256 lastBatch, bytes32[] memory batchHashes)
+    ///         l1ChainId, chainId, rollup, firstBatch, lastBatch, keccak256(abi.encodePacked(batchHashes)))).
+    ///         The L1 chain id and the rollup's address keep a proof from being replayed elsewhere.
+    function rangeDigest(
+        uint256 l1ChainId,
+        uint256 chainId,
+        address rollup,
+        uint256 firstBatch,
+        uint256 lastBatch,
+        bytes32[] memory batchHashes
+    )
         public
         pure
         returns (bytes32)
@@ -140,7 +148,14 @@ contract Rollup {
         if (lastBatch < firstBatch || batchHashes.length != lastBatch - firstBatch + 1) revert RangeLengthMismatch();
         return keccak256(
             abi.encode(
-                PROOF_DOMAIN, PROOF_VERSION, chainId, rollup, firstBatch, lastBatch, keccak256(abi.encodePacked(batchHashes))
+                PROOF_DOMAIN,
+                PROOF_VERSION,
+                l1ChainId,
+                chainId,
+                rollup,
+                firstBatch,
+                lastBatch,
+                keccak256(abi.encodePacked(batchHashes))
             )
         );
     }
@@ -225,7 +240,7 @@ contract Rollup {
             hashes[i] = h;
         }
         uint256 last = first + n - 1;
-        if (!verifier.verify(rangeDigest(l2ChainId, address(this), first, last, hashes), proof)) revert InvalidProof();
+        if (!verifier.verify(rangeDigest(block.chainid, l2ChainId, address(this), first, last, hashes), proof)) revert InvalidProof();
         _proven = uint64(last);
         emit BatchesProven(first, last);
     }

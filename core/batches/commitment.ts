@@ -55,6 +55,8 @@ export const BATCH_PROOF_DOMAIN = 'edge-rollup batch proof';
 export const BATCH_PROOF_VERSION = 1n;
 
 export interface BatchRange {
+  /** The L1's chain id (`block.chainid`): a proof for one L1 is useless on another. */
+  l1ChainId: bigint;
   /** L2 chain id. */
   chainId: bigint;
   /** The L1 rollup contract the proof is for: a proof for one deployment is useless to another. */
@@ -66,17 +68,26 @@ export interface BatchRange {
 }
 
 /**
- * keccak256(abi.encode(keccak256(domain), version, chainId, rollup, firstBatch, lastBatch,
- * keccak256(abi.encodePacked(batchHashes)))): the digest every prover of an aggregated proof signs
- * and Rollup.sol recomputes before asking the verifier.
+ * keccak256(abi.encode(keccak256(domain), version, l1ChainId, chainId, rollup, firstBatch,
+ * lastBatch, keccak256(abi.encodePacked(batchHashes)))): the digest every prover of an aggregated
+ * proof signs and Rollup.sol recomputes (with block.chainid) before asking the verifier.
  */
 export function batchRangeDigest(r: BatchRange): Hex {
   if (BigInt(r.batchHashes.length) !== r.lastBatch - r.firstBatch + 1n) throw new RangeError('one batch hash per batch of the range');
   const rangeHash = keccakHex(concatBytes(...r.batchHashes.map(hexToBytes)));
   return keccakHex(
     encodeAbiParameters(
-      [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'address' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'bytes32' }],
-      [keccakHex(new TextEncoder().encode(BATCH_PROOF_DOMAIN)), BATCH_PROOF_VERSION, r.chainId, r.rollup, r.firstBatch, r.lastBatch, rangeHash],
+      [
+        { type: 'bytes32' },
+        { type: 'uint256' },
+        { type: 'uint256' },
+        { type: 'uint256' },
+        { type: 'address' },
+        { type: 'uint256' },
+        { type: 'uint256' },
+        { type: 'bytes32' },
+      ],
+      [keccakHex(new TextEncoder().encode(BATCH_PROOF_DOMAIN)), BATCH_PROOF_VERSION, r.l1ChainId, r.chainId, r.rollup, r.firstBatch, r.lastBatch, rangeHash],
     ),
   );
 }

@@ -12,6 +12,8 @@ export interface StoredBlockProof {
 }
 
 export interface AggregationInput {
+  /** The L1's chain id and the rollup contract there: a proof is only good for that deployment. */
+  l1ChainId: bigint;
   chainId: bigint;
   /** The L1 rollup contract the proof is for. */
   rollup: Hex;
@@ -101,6 +103,7 @@ export function aggregateBatches(input: AggregationInput): Aggregation {
   const firstBatch = input.batches[0].commitment.batchNumber;
   const lastBatch = input.batches[input.batches.length - 1].commitment.batchNumber;
   const digest = batchRangeDigest({
+    l1ChainId: input.l1ChainId,
     chainId: input.chainId,
     rollup: input.rollup,
     firstBatch,

@@ -24,7 +24,7 @@ export const rollupAbi = parseAbi([
   'function owner() view returns (address)',
   'function proveBatches(BatchCommitment[] batches, bytes proof)',
   'function provenBatches() view returns (uint256)',
-  'function rangeDigest(uint256 chainId, address rollup, uint256 firstBatch, uint256 lastBatch, bytes32[] batchHashes) pure returns (bytes32)',
+  'function rangeDigest(uint256 l1ChainId, uint256 chainId, address rollup, uint256 firstBatch, uint256 lastBatch, bytes32[] batchHashes) pure returns (bytes32)',
   'function setBridge(address newBridge)',
   'function setOperator(address newOperator)',
   'function setVerifier(address newVerifier)',

@@ -261,6 +261,7 @@ export class Settler {
       const first = Number(batches[0].commitment.firstBlock);
       const last = Number(batches[batches.length - 1].commitment.lastBlock);
       const agg = aggregateBatches({
+        l1ChainId: BigInt(this.l1ChainId as number),
         chainId: this.config.chainId,
         rollup: this.config.rollup,
         previous: previous.commitment,

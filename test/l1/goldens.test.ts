@@ -77,7 +77,14 @@ describe('golden vectors (test/fixtures/batch-v1.json)', () => {
 
   it('Rollup.rangeDigest matches the range digest', async () => {
     expect(
-      await read(rollup, rollupAbi, 'rangeDigest', [BigInt(range.chainId), range.rollup, BigInt(range.firstBatch), BigInt(range.lastBatch), range.batchHashes]),
+      await read(rollup, rollupAbi, 'rangeDigest', [
+        BigInt(range.l1ChainId),
+        BigInt(range.chainId),
+        range.rollup,
+        BigInt(range.firstBatch),
+        BigInt(range.lastBatch),
+        range.batchHashes,
+      ]),
     ).toBe(range.digest);
   });
 

@@ -18,6 +18,8 @@ const OWNER = 0;
 const OPERATOR = 1;
 const PROVERS = [7, 8, 9];
 const L2_CHAIN_ID = 31337n;
+/** anvil's chain id: what Rollup.proveBatches puts in the digest (block.chainid). */
+const L1_CHAIN_ID = 31337n;
 
 let l1: L1;
 let d: L1Deployment;
@@ -54,6 +56,7 @@ const rollupRead = (functionName: string, args: readonly unknown[] = []) =>
 /** Signatures of `signers` (development accounts) over the range digest of `batches`, as encodeThresholdProof orders them. */
 function thresholdProof(batches: BatchCommitment[], signers: number[]): Hex {
   const digest = batchRangeDigest({
+    l1ChainId: L1_CHAIN_ID,
     chainId: L2_CHAIN_ID,
     rollup: d.rollup,
     firstBatch: batches[0].batchNumber,

@@ -18,6 +18,8 @@ const OPERATOR = 1;
 const DEPOSITOR = 2;
 const STRANGER = 6; // neither owner, operator nor prover
 const L2_CHAIN_ID = 31337n;
+/** anvil's chain id: what Rollup.proveBatches puts in the digest (block.chainid). */
+const L1_CHAIN_ID = 31337n;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 let l1: L1;
@@ -85,6 +87,7 @@ const verify = (digest: Hex, proof: Hex) =>
 
 const digestOf = (batches: BatchCommitment[]) =>
   batchRangeDigest({
+    l1ChainId: L1_CHAIN_ID,
     chainId: L2_CHAIN_ID,
     rollup: d.rollup,
     firstBatch: batches[0].batchNumber,
@@ -254,6 +257,18 @@ describe('ThresholdVerifier.verify refuses (false) and proveBatches reverts Inva
     await expectRevert(l1, OPERATOR, prove([b1.commitment], rawProof(other, ascending([7, 8]))), 'InvalidProof');
   });
 
+  it('a proof for the same rollup address and batches on another L1 (chain id in the digest)', async () => {
+    const otherL1 = batchRangeDigest({
+      l1ChainId: 1n,
+      chainId: L2_CHAIN_ID,
+      rollup: d.rollup,
+      firstBatch: 1n,
+      lastBatch: 1n,
+      batchHashes: [batchHash(b1.commitment)],
+    });
+    await expectRevert(l1, OPERATOR, prove([b1.commitment], rawProof(otherL1, ascending([7, 8]))), 'InvalidProof');
+  });
+
   it('the owner can add and remove provers and change the threshold; nobody else can', async () => {
     const stranger = devAccount(STRANGER).address;
     await expectRevert(l1, STRANGER, verifier('addProver', [stranger]), 'NotOwner');
@@ -374,9 +389,14 @@ describe('Rollup administration refuses', () => {
     await expectRevert(l1, OWNER, rollup('setBridge', [stranger]), 'BridgeAlreadySet');
     await expectRevert(l1, OWNER, rollup('setOperator', ['0x0000000000000000000000000000000000000000']), 'ZeroAddress');
     expect(
-      await l1.publicClient.readContract({ address: d.rollup, abi: rollupAbi, functionName: 'rangeDigest', args: [1n, d.rollup, 1n, 2n, [ZERO, ZERO]] }),
+      await l1.publicClient.readContract({
+        address: d.rollup,
+        abi: rollupAbi,
+        functionName: 'rangeDigest',
+        args: [31337n, 1n, d.rollup, 1n, 2n, [ZERO, ZERO]],
+      }),
     ).toMatch(/^0x/);
-    await expectRevert(l1, OWNER, rollup('rangeDigest', [1n, d.rollup, 2n, 1n, []]), 'RangeLengthMismatch');
-    await expectRevert(l1, OWNER, rollup('rangeDigest', [1n, d.rollup, 1n, 2n, [ZERO]]), 'RangeLengthMismatch');
+    await expectRevert(l1, OWNER, rollup('rangeDigest', [31337n, 1n, d.rollup, 2n, 1n, []]), 'RangeLengthMismatch');
+    await expectRevert(l1, OWNER, rollup('rangeDigest', [31337n, 1n, d.rollup, 1n, 2n, [ZERO]]), 'RangeLengthMismatch');
   });
 });

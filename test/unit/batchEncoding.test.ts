@@ -92,6 +92,7 @@ function vectors() {
   };
   const commitments = [genesis, batch1, batch2].map((c) => ({ commitment: c, hash: batchHash(c) }));
   const range = {
+    l1ChainId: 31337n,
     chainId: 31337n,
     rollup: '0x5fbdb2315678afecb367f032d93f642f64180aa3' as Hex,
     firstBatch: 1n,
