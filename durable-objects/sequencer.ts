@@ -1,16 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { BatchCommitment } from '../core/batches/commitment.ts';
 import type { PriorityOp } from '../core/bridge/priorityOps.ts';
-import type { Withdrawal } from '../core/bridge/withdrawals.ts';
 import { type ChainConfig, parseChainConfig } from '../core/chain/config.ts';
 import type { Hex } from '../core/chain/hex.ts';
-import { bytesToHex } from '../core/chain/hex.ts';
 import type { RpcReceipt, RpcTransaction } from '../core/chain/types.ts';
 import { type ErrorObject, toErrorObject } from '../core/errors.ts';
 import type { CallRequest } from '../core/execution/call.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
 import { type L1Progress, type OutboxEntry, SequencerCore, type SubmitResult, type WithdrawalProof } from '../core/sequencer/sequencer.ts';
+import { coreChainPort } from '../core/settlement/chainPort.ts';
+import type { ChainPort } from '../core/settlement/settler.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import type { Env } from '../workers/env.ts';
 import { flushOutboxEntries } from '../workers/index-db/writer.ts';
@@ -41,6 +40,7 @@ export class Sequencer extends DurableObject<Env> {
   private readonly config: ChainConfig;
   private readonly core: SequencerCore;
   private readonly queries: StateQueries;
+  private readonly batchPort: ChainPort;
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
   private sealing = false;
   private flushRun: Promise<{ flushed: number; remaining: number }> | undefined;
@@ -53,6 +53,7 @@ export class Sequencer extends DurableObject<Env> {
     this.config = parseChainConfig(env);
     this.core = new SequencerCore(doSql(ctx.storage), this.config, { recordTraces: true });
     this.queries = new StateQueries(this.core);
+    this.batchPort = coreChainPort(this.core, Date.now);
     void ctx.blockConcurrencyWhile(async () => {
       await this.core.init();
       if (this.core.hasPending()) this.scheduleSeal();
@@ -229,33 +230,18 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /** Closes the open batch if it is due by age (the settlement run calls this before committing). */
-  closeDueBatch(): number {
-    this.core.batcher.closeIfDue(Date.now());
-    return this.core.batcher.lastBatchNumber();
-  }
-
-  lastBatchNumber(): number {
-    return this.core.batcher.lastBatchNumber();
+  closeDueBatch(): Promise<number> {
+    return this.batchPort.closeDueBatch();
   }
 
   /** Closed batches from `from`, at most `limit` of them, with their data (hex) for L1. */
-  batches(from: number, limit: number): { commitment: BatchCommitment; hash: Hex; data: Hex }[] {
-    const out = [];
-    for (let n = from; n < from + limit; n++) {
-      const b = this.core.batcher.batch(n);
-      if (!b) break;
-      out.push({ commitment: b.commitment, hash: b.hash, data: bytesToHex(b.data) });
-    }
-    return out;
+  batches(from: number, limit: number) {
+    return this.batchPort.batches(from, limit);
   }
 
   /** Every withdrawal of a closed batch, in order (what aggregation checks the withdrawals root against). */
-  batchWithdrawals(batch: number): (Withdrawal & { block: number })[] | null {
-    const b = this.core.batcher.batch(batch);
-    if (!b) return null;
-    return this.core.batcher
-      .withdrawals(Number(b.commitment.firstBlock), Number(b.commitment.lastBlock))
-      .map(({ id, l2Sender, l1Recipient, amount, block }) => ({ id, l2Sender, l1Recipient, amount, block }));
+  batchWithdrawals(batch: number) {
+    return this.batchPort.batchWithdrawals(batch);
   }
 
   setL1Progress(p: L1Progress): void {

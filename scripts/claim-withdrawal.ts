@@ -8,9 +8,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, defineChain, formatEther, type Hex, http } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, formatEther, type Hex, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { bridgeAbi } from '../core/settlement/l1Abi.ts';
+import { describeL1Error } from '../core/settlement/settler.ts';
 import { devAccounts, devPrivateKey } from './bench/accounts.ts';
 import { projectRoot } from './lib/process.ts';
 import { rpc } from './lib/rpc.ts';
@@ -115,9 +116,7 @@ async function main(): Promise<number> {
       if (receipt.status !== 'success') throw new Error(`finalizeWithdrawal ${hash} reverted`);
       console.log(`withdrawal ${BigInt(w.id)}: ${formatEther(BigInt(w.amount))} ETH paid to ${w.l1Recipient} on L1 (tx ${hash}, block ${receipt.blockNumber})`);
     } catch (e) {
-      const reverted = e instanceof BaseError ? (e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null) : null;
-      const reason = reverted?.data?.errorName ? `${reverted.data.errorName}(${(reverted.data.args ?? []).map(String).join(', ')})` : (e as Error).message;
-      console.error(`withdrawal ${BigInt(w.id)}: L1 refused the claim: ${reason}`);
+      console.error(`withdrawal ${BigInt(w.id)}: L1 refused the claim: ${describeL1Error(e)}`);
       return 1;
     }
   }

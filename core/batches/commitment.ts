@@ -1,8 +1,8 @@
 import { concatBytes } from '@ethereumjs/util';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { encodeAbiParameters } from 'viem';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
-import { keccak, keccakHex } from '../chain/keccak.ts';
+import { keccakHex } from '../chain/keccak.ts';
+import { signerOf } from '../proving/signatures.ts';
 
 /**
  * What L1 stores for one batch, as one hash: Rollup.sol's `BatchCommitment` struct field for
@@ -90,19 +90,6 @@ export function batchRangeDigest(r: BatchRange): Hex {
       [keccakHex(new TextEncoder().encode(BATCH_PROOF_DOMAIN)), BATCH_PROOF_VERSION, r.l1ChainId, r.chainId, r.rollup, r.firstBatch, r.lastBatch, rangeHash],
     ),
   );
-}
-
-/** A 65-byte r || s || v signature (v = 27 or 28) over `digest`, as ecrecover takes it. */
-export function signDigest(digest: Hex, privateKey: Hex): Hex {
-  const sig = secp256k1.sign(hexToBytes(digest), hexToBytes(privateKey), { prehash: false, format: 'recovered' });
-  return bytesToHex(concatBytes(sig.subarray(1, 65), new Uint8Array([27 + sig[0]])));
-}
-
-export function signerOf(digest: Hex, signature: Hex): Hex {
-  const sig = hexToBytes(signature);
-  const recovered = concatBytes(new Uint8Array([sig[64] - 27]), sig.subarray(0, 64));
-  const pub = secp256k1.recoverPublicKey(recovered, hexToBytes(digest), { prehash: false });
-  return bytesToHex(keccak(secp256k1.Point.fromBytes(pub).toBytes(false).slice(1)).slice(12));
 }
 
 /**

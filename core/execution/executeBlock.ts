@@ -34,6 +34,8 @@ export interface ExecutableTx {
 
 export interface IncludedTx {
   tx: TypedTransaction;
+  /** The signed transaction as submitted (its canonical encoding: decoding refuses any other). */
+  raw: Hex;
   hash: Hex;
   sender: Hex;
   result: RunTxResult;
@@ -200,7 +202,7 @@ export async function executeBlock(
     const tip = 'maxPriorityFeePerGas' in tx ? tx.maxPriorityFeePerGas : tx.gasPrice - env.baseFeePerGas;
     const effectiveTip = minBigInt(tip, maxFee - env.baseFeePerGas);
     outcomes.push({ hash: t.hash, status: 'included', index: included.length });
-    included.push({ tx, hash: t.hash, sender: t.sender, result, cumulativeGasUsed: gasUsed, effectiveGasPrice: env.baseFeePerGas + effectiveTip });
+    included.push({ tx, raw: t.raw, hash: t.hash, sender: t.sender, result, cumulativeGasUsed: gasUsed, effectiveGasPrice: env.baseFeePerGas + effectiveTip });
   }
   const logsBloom = new Uint8Array(256);
   for (const i of included) {
@@ -212,7 +214,7 @@ export async function executeBlock(
     outcomes,
     gasUsed,
     diff: state.diff(),
-    transactionsRoot: await orderedTrieRoot(included.map((i) => i.tx.serialize())),
+    transactionsRoot: await orderedTrieRoot(included.map((i) => hexToBytes(i.raw))),
     receiptsRoot: await orderedTrieRoot(included.map((i) => encodeReceipt(i.result.receipt, i.tx.type))),
     logsBloom,
     withdrawals: withdrawalsOf(included),

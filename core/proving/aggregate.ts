@@ -1,8 +1,9 @@
 import { decodeBatchData, encodeBlockData } from '../batches/batchData.ts';
-import { type BatchCommitment, batchHash, batchRangeDigest, encodeThresholdProof, signDigest } from '../batches/commitment.ts';
+import { type BatchCommitment, batchHash, batchRangeDigest, encodeThresholdProof } from '../batches/commitment.ts';
 import { merkleRoot, type Withdrawal, withdrawalLeaf } from '../bridge/withdrawals.ts';
 import type { Hex } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
+import { signDigest } from './signatures.ts';
 import { type BlockStatement, recoverProver, statementDigest, withdrawalsHash } from './statement.ts';
 
 /** A block proof as the prover stored it. */

@@ -1,11 +1,11 @@
 import { bigIntToBytes, concatBytes, setLengthLeft } from '@ethereumjs/util';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { encodeBlockData } from '../batches/batchData.ts';
 import { rollingHashOf } from '../bridge/priorityOps.ts';
 import { type Withdrawal, withdrawalLeaf } from '../bridge/withdrawals.ts';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
 import { keccak, keccakHex } from '../chain/keccak.ts';
 import type { Reexecution } from './reexecute.ts';
+import { addressOf, signDigest, signerOf } from './signatures.ts';
 import type { BlockTrace } from './trace.ts';
 
 /**
@@ -73,10 +73,6 @@ export function statementDigest(s: BlockStatement): Hex {
   );
 }
 
-export function proverAddress(privateKey: Hex): Hex {
-  return bytesToHex(keccak(secp256k1.getPublicKey(hexToBytes(privateKey), false).slice(1)).slice(12));
-}
-
 /** keccak256 of the leaves concatenated: binds a block's withdrawals, in order. */
 export function withdrawalsHash(withdrawals: Withdrawal[]): Hex {
   return keccakHex(concatBytes(...withdrawals.map((w) => hexToBytes(withdrawalLeaf(w)))));
@@ -109,16 +105,10 @@ export function statementFor(trace: BlockTrace, result: Reexecution, traceBytes:
 
 export function signStatement(statement: BlockStatement, privateKey: Hex): BlockProof {
   const digest = statementDigest(statement);
-  const sig = secp256k1.sign(hexToBytes(digest), hexToBytes(privateKey), { prehash: false, format: 'recovered' });
-  // noble's recovered format is recovery || r || s; Ethereum wants r || s || (27 + recovery).
-  const signature = concatBytes(sig.subarray(1, 65), new Uint8Array([27 + sig[0]]));
-  return { statement, digest, signature: bytesToHex(signature), prover: proverAddress(privateKey) };
+  return { statement, digest, signature: signDigest(digest, privateKey), prover: addressOf(privateKey) };
 }
 
 /** The address that signed a proof's digest, as ecrecover on L1 would find it. */
 export function recoverProver(proof: Pick<BlockProof, 'digest' | 'signature'>): Hex {
-  const sig = hexToBytes(proof.signature);
-  const recovered = concatBytes(new Uint8Array([sig[64] - 27]), sig.subarray(0, 64));
-  const pub = secp256k1.recoverPublicKey(recovered, hexToBytes(proof.digest), { prehash: false });
-  return bytesToHex(keccak(secp256k1.Point.fromBytes(pub).toBytes(false).slice(1)).slice(12));
+  return signerOf(proof.digest, proof.signature);
 }

@@ -256,7 +256,7 @@ export class SequencerCore {
     }
     const rollingBefore = this.priorityQueue.rollingHash();
     const rollingAfter = rollingHashOf(rollingBefore, priorityOps);
-    const transactions = exec.included.map((i) => bytesToHex(i.tx.serialize()));
+    const transactions = exec.included.map((i) => i.raw);
     const updateNodes = withTrace ? new RecordingNodeSource(this.state) : this.state;
     const db = new BufferedTrieDb(updateNodes);
     const update = await applyDiffToTrie(db, parent.stateRoot, exec.diff, (a) => this.state.account(a));

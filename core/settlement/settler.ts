@@ -123,7 +123,8 @@ function isRevert(e: unknown): boolean {
   );
 }
 
-function revertName(e: unknown): string {
+/** An L1 error in a line: the contract's custom error with its arguments when it is one. */
+export function describeL1Error(e: unknown): string {
   if (e instanceof BaseError) {
     // A raw revert (from estimateGas): decode it with the rollup's errors.
     const raw = e.walk((x) => typeof (x as { data?: unknown }).data === 'string' && (x as { data: string }).data.startsWith('0x')) as { data?: Hex } | null;
@@ -195,7 +196,7 @@ export class Settler {
       }
       putSetting(this.sql, 'last_error', '');
     } catch (e) {
-      report.error = revertName(e);
+      report.error = describeL1Error(e);
       putSetting(this.sql, 'last_error', `${new Date().toISOString()} ${report.error}`);
     } finally {
       putSetting(this.sql, 'last_run', String(Date.now()));
@@ -334,7 +335,7 @@ export class Settler {
       // A network error is just an error of this run; a revert means L1 refuses the transaction.
       if (!isRevert(e)) throw e;
       // L1 would revert it: never send. Recorded once per distinct reason so the status shows it.
-      const reason = revertName(e);
+      const reason = describeL1Error(e);
       const last = this.sql.query<{ error: string | null; first_batch: number }>(
         `SELECT error, first_batch FROM l1_txs WHERE status = 'refused' AND kind = ? ORDER BY id DESC LIMIT 1`,
         kind,
@@ -409,7 +410,7 @@ export class Settler {
     try {
       await this.l1.sendRawTransaction({ serializedTransaction: raw });
     } catch (e) {
-      console.warn(`L1 did not take the transaction (followed on the next step): ${revertName(e)}`);
+      console.warn(`L1 did not take the transaction (followed on the next step): ${describeL1Error(e)}`);
     }
   }
 

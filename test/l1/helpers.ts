@@ -5,7 +5,9 @@
 import { type Abi, type Address, BaseError, ContractFunctionRevertedError, type Hex, type TransactionReceipt } from 'viem';
 import { expect } from 'vitest';
 import { encodeBatchData, encodeBlockData } from '../../core/batches/batchData.ts';
-import type { BatchCommitment } from '../../core/batches/commitment.ts';
+import { genesisCommitment as coreGenesisCommitment } from '../../core/batches/batcher.ts';
+import { type BatchCommitment, batchHash, batchRangeDigest } from '../../core/batches/commitment.ts';
+import { toQuantity } from '../../core/chain/hex.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
 import { type Anvil, startAnvil } from '../../scripts/lib/anvil.ts';
 import { type L1Clients, l1Clients } from '../../scripts/lib/l1.ts';
@@ -80,20 +82,25 @@ export const stateRoot = (label: string): Hex => keccakHex(new TextEncoder().enc
 
 export const ZERO: Hex = `0x${'00'.repeat(32)}`;
 
+/** The L2 chain id the contract tests deploy for, and anvil's chain id (Rollup puts block.chainid in the digest). */
+export const L2_CHAIN_ID = 31337n;
+export const L1_CHAIN_ID = 31337n;
+
+/** The range digest of `batches` for the rollup at `rollup` on anvil: what provers sign. */
+export function rangeDigestOf(rollup: Hex, batches: BatchCommitment[]): Hex {
+  return batchRangeDigest({
+    l1ChainId: L1_CHAIN_ID,
+    chainId: L2_CHAIN_ID,
+    rollup,
+    firstBatch: batches[0].batchNumber,
+    lastBatch: batches[batches.length - 1].batchNumber,
+    batchHashes: batches.map(batchHash),
+  });
+}
+
+/** Batch 0 of the contract tests: the sequencer's genesis commitment over a made-up state root. */
 export function genesisCommitment(): BatchCommitment {
-  return {
-    batchNumber: 0n,
-    firstBlock: 0n,
-    lastBlock: 0n,
-    firstTimestamp: 1_700_000_000n,
-    lastTimestamp: 1_700_000_000n,
-    priorityOpsCount: 0n,
-    prevStateRoot: ZERO,
-    newStateRoot: stateRoot('genesis'),
-    txDataHash: ZERO,
-    priorityOpsRollingHash: ZERO,
-    withdrawalsRoot: ZERO,
-  };
+  return coreGenesisCommitment({ stateRoot: stateRoot('genesis'), timestamp: toQuantity(1_700_000_000n) });
 }
 
 /** Signed EIP-1559 L2 transfers from development account `from`, nonces from `firstNonce`: real transaction bytes for batch data. */

@@ -6,20 +6,18 @@
  */
 import { type Address, type Hex, keccak256, parseEventLogs, type TransactionReceipt, toBytes } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BatchCommitment, batchHash, batchRangeDigest, encodeThresholdProof, signDigest } from '../../core/batches/commitment.ts';
+import { type BatchCommitment, batchHash, encodeThresholdProof } from '../../core/batches/commitment.ts';
 import { EMPTY_ROLLING_HASH, nextRollingHash, type PriorityOp } from '../../core/bridge/priorityOps.ts';
 import { merkleProof, merkleRoot, type Withdrawal, withdrawalLeaf } from '../../core/bridge/withdrawals.ts';
+import { signDigest } from '../../core/proving/signatures.ts';
 import { bridgeAbi, rollupAbi } from '../../core/settlement/l1Abi.ts';
 import { deployL1, type L1Deployment } from '../../scripts/lib/l1.ts';
 import { devAccount, devKey } from '../support/accounts.ts';
-import { expectRevert, genesisCommitment, type L1, nextBatch, send, signedTransfers, startL1 } from './helpers.ts';
+import { expectRevert, genesisCommitment, type L1, L2_CHAIN_ID, nextBatch, rangeDigestOf, send, signedTransfers, startL1 } from './helpers.ts';
 
 const OWNER = 0;
 const OPERATOR = 1;
 const PROVERS = [7, 8, 9];
-const L2_CHAIN_ID = 31337n;
-/** anvil's chain id: what Rollup.proveBatches puts in the digest (block.chainid). */
-const L1_CHAIN_ID = 31337n;
 
 let l1: L1;
 let d: L1Deployment;
@@ -55,14 +53,7 @@ const rollupRead = (functionName: string, args: readonly unknown[] = []) =>
 
 /** Signatures of `signers` (development accounts) over the range digest of `batches`, as encodeThresholdProof orders them. */
 function thresholdProof(batches: BatchCommitment[], signers: number[]): Hex {
-  const digest = batchRangeDigest({
-    l1ChainId: L1_CHAIN_ID,
-    chainId: L2_CHAIN_ID,
-    rollup: d.rollup,
-    firstBatch: batches[0].batchNumber,
-    lastBatch: batches[batches.length - 1].batchNumber,
-    batchHashes: batches.map(batchHash),
-  });
+  const digest = rangeDigestOf(d.rollup, batches);
   return encodeThresholdProof(
     digest,
     signers.map((i) => signDigest(digest, devKey(i))),

@@ -4,22 +4,20 @@
  */
 import { type Address, decodeErrorResult, encodeDeployData, type Hex, keccak256, toBytes } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BatchCommitment, batchHash, batchRangeDigest, signDigest } from '../../core/batches/commitment.ts';
+import { type BatchCommitment, batchHash, batchRangeDigest } from '../../core/batches/commitment.ts';
 import { EMPTY_ROLLING_HASH, nextRollingHash, type PriorityOp } from '../../core/bridge/priorityOps.ts';
 import { merkleProof, merkleRoot, type Withdrawal, withdrawalLeaf } from '../../core/bridge/withdrawals.ts';
+import { signDigest } from '../../core/proving/signatures.ts';
 import { bridgeAbi, rollupAbi, verifierAbi } from '../../core/settlement/l1Abi.ts';
 import { deployL1, type L1Deployment, l1Artifacts } from '../../scripts/lib/l1.ts';
 import { JsonRpcCallError, rpc } from '../../scripts/lib/rpc.ts';
 import { devAccount, devKey } from '../support/accounts.ts';
-import { expectRevert, genesisCommitment, type L1, nextBatch, send, signedTransfers, startL1, ZERO } from './helpers.ts';
+import { expectRevert, genesisCommitment, type L1, L2_CHAIN_ID, nextBatch, rangeDigestOf, send, signedTransfers, startL1, ZERO } from './helpers.ts';
 
 const OWNER = 0;
 const OPERATOR = 1;
 const DEPOSITOR = 2;
 const STRANGER = 6; // neither owner, operator nor prover
-const L2_CHAIN_ID = 31337n;
-/** anvil's chain id: what Rollup.proveBatches puts in the digest (block.chainid). */
-const L1_CHAIN_ID = 31337n;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 let l1: L1;
@@ -85,15 +83,7 @@ const verifier = (functionName: string, args: readonly unknown[]) => ({ address:
 const verify = (digest: Hex, proof: Hex) =>
   l1.publicClient.readContract({ address: d.verifier, abi: verifierAbi, functionName: 'verify', args: [digest, proof] });
 
-const digestOf = (batches: BatchCommitment[]) =>
-  batchRangeDigest({
-    l1ChainId: L1_CHAIN_ID,
-    chainId: L2_CHAIN_ID,
-    rollup: d.rollup,
-    firstBatch: batches[0].batchNumber,
-    lastBatch: batches.at(-1)!.batchNumber,
-    batchHashes: batches.map(batchHash),
-  });
+const digestOf = (batches: BatchCommitment[]) => rangeDigestOf(d.rollup, batches);
 /** Signatures of development accounts `signers`, concatenated in the order given (not sorted). */
 const rawProof = (digest: Hex, signers: number[]): Hex => `0x${signers.map((i) => signDigest(digest, devKey(i)).slice(2)).join('')}`;
 /** Development account indexes sorted by ascending address, the order ThresholdVerifier requires. */

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesToHex, createTestClient, encodeFunctionData, type Hex, http, keccak256, parseAbi, parseEther, toBytes } from 'viem';
+import { createTestClient, encodeFunctionData, type Hex, http, keccak256, parseAbi, parseEther, toBytes } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import { genesisCommitment } from '../../core/batches/batcher.ts';
 import { L2_WITHDRAWALS_ADDRESS } from '../../core/bridge/withdrawals.ts';
@@ -18,6 +18,7 @@ import { reexecuteBlock } from '../../core/proving/reexecute.ts';
 import { signStatement, statementFor } from '../../core/proving/statement.ts';
 import { type BlockTrace, decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
+import { coreChainPort } from '../../core/settlement/chainPort.ts';
 import { bridgeAbi, rollupAbi } from '../../core/settlement/l1Abi.ts';
 import { type ChainPort, type L1Counts, type ProofSource, SETTLEMENT_DEFAULTS, type SettlementConfig, Settler } from '../../core/settlement/settler.ts';
 import type { SqlPort } from '../../core/storage/sql.ts';
@@ -56,8 +57,12 @@ class L2 {
   clock = Date.now();
   private readonly nonces = new Map<number, number>();
 
+  /** The ChainPort over the core, as the Sequencer Durable Object serves it. */
+  readonly port: ChainPort;
+
   private constructor(core: SequencerCore) {
     this.core = core;
+    this.port = coreChainPort(core, () => this.clock);
   }
 
   static async create(): Promise<L2> {
@@ -125,34 +130,6 @@ class L2 {
   async proveLater(block: number, key: Hex = devKey(PROVER)): Promise<void> {
     this.proofs.set(block, await proveBlock(this.traces.get(block) as BlockTrace, key));
   }
-
-  /** The ChainPort over the core, as durable-objects/sequencer.ts implements it. */
-  readonly port: ChainPort = {
-    closeDueBatch: async () => {
-      this.core.batcher.closeIfDue(this.clock);
-      return this.core.batcher.lastBatchNumber();
-    },
-    batches: async (from, limit) => {
-      const out = [];
-      for (let n = from; n < from + limit; n++) {
-        const b = this.core.batcher.batch(n);
-        if (!b) break;
-        out.push({ commitment: b.commitment, hash: b.hash, data: bytesToHex(b.data) });
-      }
-      return out;
-    },
-    batchWithdrawals: async (batch) => {
-      const b = this.core.batcher.batch(batch);
-      if (!b) return null;
-      return this.core.batcher
-        .withdrawals(Number(b.commitment.firstBlock), Number(b.commitment.lastBlock))
-        .map(({ id, l2Sender, l1Recipient, amount, block }) => ({ id, l2Sender, l1Recipient, amount, block }));
-    },
-    addPriorityOps: async (ops) => {
-      this.core.addPriorityOps(ops);
-    },
-    setL1Progress: async (p) => this.core.setL1Progress(p),
-  };
 
   readonly source: ProofSource = {
     blockProofs: async (first, last) => new Map([...this.proofs].filter(([n]) => n >= first && n <= last)),

@@ -7,12 +7,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeBatchData, encodeBatchData, encodeBlockData } from '../../core/batches/batchData.ts';
-import { type BatchCommitment, batchHash, batchRangeDigest, encodeThresholdProof, signDigest, signerOf } from '../../core/batches/commitment.ts';
+import { type BatchCommitment, batchHash, batchRangeDigest, encodeThresholdProof } from '../../core/batches/commitment.ts';
 import { L2_WITHDRAWALS_CODE } from '../../core/bridge/l2WithdrawalsCode.ts';
 import { EMPTY_ROLLING_HASH, nextRollingHash, type PriorityOp, priorityOpHash } from '../../core/bridge/priorityOps.ts';
 import { merkleProof, merkleRoot, merkleRootFromProof, type Withdrawal, withdrawalLeaf, ZERO_HASH } from '../../core/bridge/withdrawals.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
+import { signDigest, signerOf } from '../../core/proving/signatures.ts';
 import { compileContract } from '../../scripts/lib/compile.ts';
 import { DEV_PROVER_KEY } from '../../workers/prover/key.ts';
 import { DEV_OPERATOR_KEY } from '../../workers/settlement/config.ts';

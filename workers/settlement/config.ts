@@ -1,6 +1,6 @@
 import { parseChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
-import { proverAddress } from '../../core/proving/statement.ts';
+import { addressOf } from '../../core/proving/signatures.ts';
 import { SETTLEMENT_DEFAULTS, type SettlementConfig } from '../../core/settlement/settler.ts';
 import type { Env } from '../env.ts';
 import { proverKey } from '../prover/key.ts';
@@ -21,7 +21,7 @@ export function settlementConfig(env: Env): SettlementConfig | null {
     deployBlock: BigInt(env.L1_DEPLOY_BLOCK ?? '0'),
     operatorKey: (env.OPERATOR_KEY as Hex | undefined) ?? DEV_OPERATOR_KEY,
     proverKeys: [prover],
-    trustedProvers: [proverAddress(prover)],
+    trustedProvers: [addressOf(prover)],
     confirmations: Number(env.L1_CONFIRMATIONS ?? SETTLEMENT_DEFAULTS.confirmations),
   };
 }
