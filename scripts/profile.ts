@@ -3,7 +3,10 @@
  * --inspector-port / --sequencer-inspector-port / --prover-inspector-port): samples for S seconds,
  * then prints the functions with the most self time, grouped by function and source.
  *
- *   node scripts/profile.ts --port N [--seconds S] [--top K]
+ *   node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive]
+ *
+ * With --inclusive, functions are ranked by total time (self plus callees), each function counted
+ * once per sample even when it recurses: where a call tree spends its time, not only its leaves.
  */
 import { parseArgs } from 'node:util';
 
@@ -12,12 +15,13 @@ const { values } = parseArgs({
     port: { type: 'string' },
     seconds: { type: 'string', default: '5' },
     top: { type: 'string', default: '30' },
+    inclusive: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help || !values.port) {
   console.log(
-    'usage: node scripts/profile.ts --port N [--seconds S] [--top K]\n\nSamples a workerd process started with an inspector port and prints the top functions by self time.',
+    'usage: node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive]\n\nSamples a workerd process started with an inspector port and prints the top functions by self time\n(--inclusive: by total time, callees included).',
   );
   process.exit(values.help ? 0 : 2);
 }
@@ -26,6 +30,29 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
+}
+
+function keyOf(n: ProfileNode): string {
+  const file = n.callFrame.url.split('/').slice(-1)[0] || '(native)';
+  return `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}`;
+}
+
+/** Samples per function, counting a sample once for every distinct function on its stack. */
+function inclusiveHits(nodes: ProfileNode[], hits: Map<number, number>): Map<string, number> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const out = new Map<string, number>();
+  for (const [id, h] of hits) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at);
+      if (node) seen.add(keyOf(node));
+    }
+    for (const k of seen) out.set(k, (out.get(k) ?? 0) + h);
+  }
+  return out;
 }
 
 const targets = (await (await fetch(`http://127.0.0.1:${values.port}/json/list`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
@@ -59,11 +86,12 @@ for (const target of targets) {
   for (const n of profile.nodes) {
     const h = hits.get(n.id) ?? 0;
     total += h;
-    const file = n.callFrame.url.split('/').slice(-1)[0] || '(native)';
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + h);
+    byFn.set(keyOf(n), (byFn.get(keyOf(n)) ?? 0) + h);
   }
   const idle = [...byFn].filter(([k]) => k.startsWith('(idle)') || k.startsWith('(program)')).reduce((a, [, v]) => a + v, 0);
   console.log(`${target.title ?? target.webSocketDebuggerUrl}: ${total} samples, ${((100 * (total - idle)) / Math.max(1, total)).toFixed(1)}% busy`);
-  for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  const ranked = values.inclusive ? inclusiveHits(profile.nodes, hits) : byFn;
+  if (values.inclusive) ranked.delete('(root) (native):0');
+  for (const [k, v] of [...ranked].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
+    console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
 }
