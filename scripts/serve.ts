@@ -6,7 +6,7 @@
  * `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
- *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--inspector-port N] [--sequencer-inspector-port N] [--prover-inspector-port N]
+ *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--prover-nice N] [--inspector-port N] [--sequencer-inspector-port N] [--prover-inspector-port N]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -16,15 +16,19 @@ import { parseArgs } from 'node:util';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { bin, projectRoot } from './lib/process.ts';
+import { childrenOf, reniceProcess } from './lib/procfs.ts';
 
 const HELP = `usage: node scripts/serve.ts [options]
 
-Serves the chain's Worker locally (Miniflare/workerd) and prints "ready <url>" when it answers.
+Serves the chain's Worker locally (Miniflare/workerd) and prints "ready <url>" when it answers,
+after a line "processes sequencer=PID prover=PID edge=PID" naming its three workerd processes.
 
   --port N               port on 127.0.0.1 (default 8787)
   --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
   --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
   --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable)
+  --prover-nice N        CPU niceness of the prover's workerd process, 0..19 (default 19): proving
+                         is background work that must not take the sequencer's CPU (docs/decisions/0008)
   --inspector-port N     expose the edge workerd's DevTools inspector (CPU profiles of the Worker)
   --sequencer-inspector-port N, --prover-inspector-port N
                          the same for the sequencer's and the prover's workerd (scripts/profile.ts)
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     'inspector-port': { type: 'string' },
     'sequencer-inspector-port': { type: 'string' },
     'prover-inspector-port': { type: 'string' },
+    'prover-nice': { type: 'string', default: '19' },
     var: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -45,6 +50,12 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(HELP);
   process.exit(0);
+}
+
+const proverNice = Number(values['prover-nice']);
+if (!Number.isInteger(proverNice) || proverNice < 0 || proverNice > 19) {
+  console.error(`--prover-nice wants an integer 0..19, got ${values['prover-nice']}`);
+  process.exit(2);
 }
 
 const persist = resolve(values.persist);
@@ -106,38 +117,65 @@ const settlementObject = { className: 'Settlement', useSQLite: true };
 const remoteSequencer = { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT };
 const remoteSettlement = { className: 'Settlement', scriptName: PROVER_SCRIPT };
 
+/** The workerd process each host runs in, found as the child that appeared while it started. */
+const hostPids: Record<string, number | undefined> = {};
+async function tracked<T>(role: string, start: () => Promise<T>): Promise<T> {
+  const before = childrenOf(process.pid);
+  const made = await start();
+  hostPids[role] = [...childrenOf(process.pid)].find((pid) => !before.has(pid));
+  return made;
+}
+
 // The sequencer host: the Sequencer Durable Object with its SQLite, the D1 writes of its outbox,
 // R2, the queue's producer side.
 const inspector = (flag: 'sequencer-inspector-port' | 'prover-inspector-port' | 'inspector-port') =>
   values[flag] ? { inspectorPort: Number(values[flag]) } : {};
-const sequencerHost = await host(
-  SEQUENCER_SCRIPT,
-  { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement } },
-  inspector('sequencer-inspector-port'),
+const sequencerHost = await tracked('sequencer', () =>
+  host(
+    SEQUENCER_SCRIPT,
+    { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement } },
+    inspector('sequencer-inspector-port'),
+  ),
 );
 
 // The prover and settlement host: the queue consumer re-executing blocks from R2, and the
 // Settlement Durable Object the cron drives (aggregation, L1 transactions), in their own process
-// like the fanned-out consumers of production, so that neither takes the sequencer's thread.
-const proverHost = await host(
-  PROVER_SCRIPT,
-  { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject } },
-  inspector('prover-inspector-port'),
+// like the fanned-out consumers of production, so that neither takes the sequencer's thread. On
+// Cloudflare they run on other machines; here they share the cores with the sequencer and the edge,
+// so the process runs at a lower priority: proving catches up when the load pauses instead of
+// slowing the acknowledgement of every transaction (docs/decisions/0008).
+const proverHost = await tracked('prover', () =>
+  host(PROVER_SCRIPT, { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject } }, inspector('prover-inspector-port')),
 );
+if (proverNice > 0 && hostPids.prover !== undefined) {
+  try {
+    reniceProcess(hostPids.prover, proverNice);
+  } catch (e) {
+    console.warn(`could not lower the prover's CPU priority: ${(e as Error).message}`);
+  }
+}
 
 // The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
 // calling the Durable Objects in the other processes.
-const edge = await host(
-  'edge-rollup',
-  {
-    durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement },
-    queueConsumers: undefined,
-    unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
-  },
-  inspector('inspector-port'),
+const edge = await tracked('edge', () =>
+  host(
+    'edge-rollup',
+    {
+      durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement },
+      queueConsumers: undefined,
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
+    },
+    inspector('inspector-port'),
+  ),
 );
 const url = await edge.unsafeGetDirectURL('edge-rollup');
 rmSync(buildDir, { recursive: true, force: true });
+// For tools that measure the processes (npm run bench reports CPU time per role).
+console.log(
+  `processes ${Object.entries(hostPids)
+    .map(([role, pid]) => `${role}=${pid ?? '?'}`)
+    .join(' ')}`,
+);
 console.log(`ready ${url.href}`);
 
 const cronMs = Number(values['cron-interval-ms']);

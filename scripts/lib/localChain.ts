@@ -7,6 +7,16 @@ export interface LocalChain extends Spawned {
   url: string;
   port: number;
   persistDir: string;
+  /** The workerd process of each host (sequencer, prover, edge), as scripts/serve.ts names them. */
+  processes: Record<string, number>;
+}
+
+/** Reads serve.ts's line "processes sequencer=PID prover=PID edge=PID". */
+export function parseProcesses(output: string): Record<string, number> {
+  const line = output.split('\n').find((l) => l.startsWith('processes '));
+  const out: Record<string, number> = {};
+  for (const m of line?.matchAll(/(\w+)=(\d+)/g) ?? []) out[m[1] as string] = Number(m[2]);
+  return out;
 }
 
 export interface StartChainOptions {
@@ -42,5 +52,7 @@ export async function startChain(opts: StartChainOptions = {}): Promise<LocalCha
     await proc.stop();
     throw new Error(`the chain did not start: ${(e as Error).message}\n${proc.output()}`);
   }
-  return { ...proc, url, port, persistDir };
+  // The edge answers a moment before serve.ts prints its lines; the process ids are only for reports.
+  for (let waited = 0; !/^ready /m.test(proc.output()) && waited < 5000 && proc.alive(); waited += 50) await new Promise((r) => setTimeout(r, 50));
+  return { ...proc, url, port, persistDir, processes: parseProcesses(proc.output()) };
 }

@@ -22,6 +22,8 @@ declare module 'vitest' {
     rpcUrl: string;
     /** Its L1 (anvil) and the contracts there; null against an external endpoint. */
     l1: { url: string; rollup: string; bridge: string; verifier: string } | null;
+    /** The workerd process of each host of the local runtime (sequencer, prover, edge); null against an external endpoint. */
+    processes: Record<string, number> | null;
   }
 }
 
@@ -35,6 +37,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     await waitForRpc(external, 30_000);
     project.provide('rpcUrl', external);
     project.provide('l1', null);
+    project.provide('processes', null);
     return undefined;
   }
 
@@ -51,6 +54,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   });
   project.provide('rpcUrl', chain.url);
   project.provide('l1', { url: l1.url, rollup: l1.deployment.rollup, bridge: l1.deployment.bridge, verifier: l1.deployment.verifier });
+  project.provide('processes', chain.processes);
 
   return async () => {
     await chain.stop();

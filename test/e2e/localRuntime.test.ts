@@ -1,0 +1,38 @@
+/**
+ * The local runtime's processes (scripts/serve.ts): three workerd hosts named by role, the prover
+ * at the lowest CPU priority (docs/decisions/0008), and the CPU accounting the benchmark reports.
+ */
+import { getPriority } from 'node:os';
+import { describe, expect, inject, it } from 'vitest';
+import { cpuPerTx, cpuSnapshot } from '../../scripts/bench/cpu.ts';
+import { call } from '../../scripts/bench/util.ts';
+import { procfsAvailable } from '../../scripts/lib/procfs.ts';
+import { rpcUrl } from './helpers.ts';
+
+const processes = inject('processes');
+
+describe.skipIf(!processes || !procfsAvailable)('local runtime processes', () => {
+  const roles = processes ?? {};
+
+  it('names three distinct live workerd processes', () => {
+    expect(Object.keys(roles).sort()).toEqual(['edge', 'prover', 'sequencer']);
+    expect(new Set(Object.values(roles)).size).toBe(3);
+    for (const pid of Object.values(roles)) expect(() => process.kill(pid, 0)).not.toThrow();
+  });
+
+  it('runs the prover at niceness 19 and the sequencer and edge at 0', () => {
+    expect(getPriority(roles.prover)).toBe(19);
+    expect(getPriority(roles.sequencer)).toBe(0);
+    expect(getPriority(roles.edge)).toBe(0);
+  });
+
+  it('measures the CPU the edge spends on requests', async () => {
+    const byRole = Object.fromEntries(Object.entries(roles).map(([role, pid]) => [role, [pid]]));
+    const before = cpuSnapshot(byRole);
+    const n = 300;
+    for (let i = 0; i < n; i++) await call(rpcUrl(), 'eth_chainId');
+    const perRequest = cpuPerTx(before, cpuSnapshot(byRole), n);
+    expect(perRequest.edge).toBeGreaterThan(0);
+    expect(perRequest['bench client']).toBeGreaterThan(0);
+  });
+});
