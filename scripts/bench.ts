@@ -7,11 +7,13 @@ import { chainIdOf, derivedAccount, fundAccounts } from './bench/accounts.ts';
 import { HELP, parseArgs, UsageError } from './bench/args.ts';
 import { runBurst } from './bench/burst.ts';
 import { runClosedLoop } from './bench/closedLoop.ts';
+import { cpuSnapshot } from './bench/cpu.ts';
 import { provingFigures, provingStatus, renderProving } from './bench/proving.ts';
 import { type BenchConfig, renderReport, type TargetRuns, writeJson } from './bench/report.ts';
 import { renderSettlement, settlementFigures } from './bench/settlement.ts';
 import { blockHeight, Cleanup, killTrackedSync, restartAnvil, startTargets, stopOwnChildren } from './bench/targets.ts';
 import { deadline } from './bench/util.ts';
+import { procfsAvailable } from './lib/procfs.ts';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -125,6 +127,7 @@ async function main(): Promise<number> {
             transfers: opts.transfers,
             pollMs: opts.pollMs,
             deadline: deadline(`burst #${rep} on ${r.target.name}`, timeoutMs),
+            cpu: r.target.cpuRoles && procfsAvailable ? () => cpuSnapshot(r.target.cpuRoles?.() ?? {}) : undefined,
           });
           r.burst.push(res);
           log(

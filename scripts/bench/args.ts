@@ -33,7 +33,8 @@ Miniflare over workerd, fresh temporary persist dir, one instance for the whole 
 on its own L1: a second anvil with the rollup contracts), funds fresh sender accounts with
 one transfer each from the dev mnemonic's accounts, runs a burst load and a closed-loop load
 against each target in turn, and prints medians across repeats side by side with the ratio
-chain/anvil, then the per-repeat numbers, the proving figures and the L1 settlement cost (gas
+chain/anvil, then the per-repeat numbers, the CPU time each process spent per burst transfer
+(user + system time from /proc, Linux only), the proving figures and the L1 settlement cost (gas
 per batch and per L2 transaction of commit, prove and execute, read from the L1 receipts). Every process started here is stopped at the end, on
 failure and on Ctrl-C. Progress goes to stderr, the report to stdout.
 

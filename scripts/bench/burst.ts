@@ -5,6 +5,7 @@
 import type { Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { currentFees, pendingNonce, type SignedTx, sendRaw, signTransfer } from './accounts.ts';
+import { type CpuSnapshot, cpuPerTx } from './cpu.ts';
 import { call, type Deadline, DeadlineError, mapLimit, type Receipt, waitForReceipt } from './util.ts';
 
 export interface BurstOptions {
@@ -15,6 +16,8 @@ export interface BurstOptions {
   transfers: number;
   pollMs: number;
   deadline: Deadline;
+  /** CPU time so far of the target's processes and of this one, taken when the clock starts and stops. */
+  cpu?: () => CpuSnapshot;
 }
 
 export interface BurstResult {
@@ -34,6 +37,8 @@ export interface BurstResult {
   included: number;
   /** Distinct blocks that hold the burst. */
   blocks: number;
+  /** CPU ms per transfer of each process of the target and of the bench client, while the clock ran. */
+  cpuMsPerTx?: CpuSnapshot;
 }
 
 /** How many of `total` transactions sender `s` of `senders` gets. */
@@ -57,6 +62,7 @@ export async function runBurst(url: string, o: BurstOptions): Promise<BurstResul
     }),
   );
 
+  const cpuBefore = o.cpu?.();
   const start = performance.now();
   let lastSend = start;
   let lastReceipt = start;
@@ -77,6 +83,7 @@ export async function runBurst(url: string, o: BurstOptions): Promise<BurstResul
       lastReceipt = Math.max(lastReceipt, performance.now());
     }),
   );
+  const cpuAfter = o.cpu?.();
   const sendMs = lastSend - start;
   const totalMs = lastReceipt - start;
 
@@ -99,5 +106,6 @@ export async function runBurst(url: string, o: BurstOptions): Promise<BurstResul
     acceptTps: (all.length / sendMs) * 1000,
     included: all.length,
     blocks,
+    cpuMsPerTx: cpuBefore && cpuAfter ? cpuPerTx(cpuBefore, cpuAfter, all.length) : undefined,
   };
 }

@@ -110,12 +110,35 @@ export function renderReport(config: BenchConfig, runs: TargetRuns[]): string {
       );
     });
   }
+  const cpu = renderCpu(runs);
+  if (cpu.length) lines.push('', ...cpu);
   const failed = runs.filter((r) => r.target.error);
   if (failed.length) {
     lines.push('');
     for (const r of failed) lines.push(`FAILED ${r.target.name}: ${r.target.error}`);
   }
   return lines.join('\n');
+}
+
+/** CPU ms per transfer of each process during the burst, medians over the repeats, roles in first-seen order. */
+export function cpuMedians(r: TargetRuns): Record<string, number> {
+  const samples = r.burst.flatMap((b) => (b.cpuMsPerTx ? [b.cpuMsPerTx] : []));
+  const roles = [...new Set(samples.flatMap((s) => Object.keys(s)))];
+  return Object.fromEntries(roles.map((role) => [role, median(samples.map((s) => s[role] ?? 0))]));
+}
+
+function renderCpu(runs: TargetRuns[]): string[] {
+  const rows = runs.map((r) => ({ name: r.target.name, cpu: cpuMedians(r) })).filter((r) => Object.keys(r.cpu).length > 0);
+  if (!rows.length) return [];
+  const lines = ['CPU time per burst transfer (ms of user + system time from /proc while the clock ran, median of repeats):'];
+  for (const { name, cpu } of rows) {
+    const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+    const parts = Object.entries(cpu)
+      .filter(([, ms]) => ms >= 0.005)
+      .map(([role, ms]) => `${role} ${ms.toFixed(2)}`);
+    lines.push(`  ${name.padEnd(5)}: ${parts.join(', ')}; total ${total.toFixed(2)}`);
+  }
+  return lines;
 }
 
 export function writeJson(file: string, config: BenchConfig, runs: TargetRuns[]): void {
@@ -144,6 +167,7 @@ export function writeJson(file: string, config: BenchConfig, runs: TargetRuns[])
       error: r.target.error,
       medians: Object.fromEntries(Object.entries(medians(r)).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
       burst: r.burst,
+      cpuMsPerBurstTx: cpuMedians(r),
       closedLoop: r.closedLoop,
     })),
     ratiosChainOverAnvil: ratios,

@@ -10,7 +10,9 @@ import { startAnvil } from '../lib/anvil.ts';
 import { startChain } from '../lib/localChain.ts';
 import { startLocalL1 } from '../lib/localL1.ts';
 import type { Spawned } from '../lib/process.ts';
+import { processTree } from '../lib/procfs.ts';
 import { waitForRpc } from '../lib/rpc.ts';
+import type { CpuRoles } from './cpu.ts';
 import { call } from './util.ts';
 
 export type TargetName = 'anvil' | 'chain';
@@ -29,6 +31,8 @@ export interface Target {
   proc?: Spawned;
   /** Extra anvil arguments this run started anvil with. */
   anvilArgs?: string[];
+  /** The processes behind the target by role, read when a load starts and ends (CPU per transaction). */
+  cpuRoles?: () => CpuRoles;
   /** The chain's own L1 (anvil with the rollup contracts), when this run started the chain. */
   l1?: { url: string; rollup: string; deployBlock: bigint };
 }
@@ -174,7 +178,10 @@ export async function startTargets(o: StartOptions, cleanup: Cleanup): Promise<T
           const anvil = await startAnvil({ echo: o.echo, args: o.anvilArgs });
           track(anvil, cleanup, `anvil (pid ${anvil.child.pid})`);
           o.log(`anvil: started at ${anvil.url} ${o.anvilArgs.join(' ')}`);
-          return { ...(await describe(name, anvil.url, 'started')), proc: anvil, anvilArgs: o.anvilArgs };
+          const target: Target = { ...(await describe(name, anvil.url, 'started')), proc: anvil, anvilArgs: o.anvilArgs };
+          // The anvil of the moment: restartAnvil replaces the process between phases.
+          target.cpuRoles = (): CpuRoles => (target.proc?.child.pid ? { anvil: processTree(target.proc.child.pid) } : {});
+          return target;
         }
         const persistDir = mkdtempSync(join(tmpdir(), 'edge-rollup-bench-'));
         cleanup.add(() => {
@@ -190,6 +197,11 @@ export async function startTargets(o: StartOptions, cleanup: Cleanup): Promise<T
         return {
           ...(await describe(name, chain.url, 'started')),
           proc: chain,
+          cpuRoles: () => ({
+            ...Object.fromEntries(Object.entries(chain.processes).map(([role, pid]) => [role, [pid]])),
+            'serve.ts': chain.child.pid ? [chain.child.pid] : [],
+            'its L1 (anvil)': l1.child.pid ? processTree(l1.child.pid) : [],
+          }),
           l1: { url: l1.url, rollup: l1.deployment.rollup, deployBlock: l1.deployment.deployBlock },
         };
       } catch (e) {
