@@ -10,7 +10,7 @@ import { type BatchCommitment, batchHash, batchRangeDigest } from '../../core/ba
 import { toQuantity } from '../../core/chain/hex.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
 import { type Anvil, startAnvil } from '../../scripts/lib/anvil.ts';
-import { type L1Clients, l1Clients } from '../../scripts/lib/l1.ts';
+import { deployL1, type L1Clients, type L1Deployment, l1Clients } from '../../scripts/lib/l1.ts';
 import { devAccount, devKey } from '../support/accounts.ts';
 
 export interface L1 extends L1Clients {
@@ -101,6 +101,24 @@ export function rangeDigestOf(rollup: Hex, batches: BatchCommitment[]): Hex {
 /** Batch 0 of the contract tests: the sequencer's genesis commitment over a made-up state root. */
 export function genesisCommitment(): BatchCommitment {
   return coreGenesisCommitment({ stateRoot: stateRoot('genesis'), timestamp: toQuantity(1_700_000_000n) });
+}
+
+/** Roles of the contract tests' 2-of-3 deployment, as development account indexes. */
+export const OWNER = 0;
+export const OPERATOR = 1;
+export const PROVERS = [7, 8, 9];
+
+/** Deploys verifier, rollup and bridge from OWNER with OPERATOR and PROVERS (threshold 2) over `genesis`. */
+export function deployTwoOfThree(l1: L1, genesis: BatchCommitment): Promise<L1Deployment> {
+  return deployL1({
+    rpcUrl: l1.url,
+    deployerKey: devKey(OWNER),
+    operator: devAccount(OPERATOR).address,
+    provers: PROVERS.map((i) => devAccount(i).address),
+    threshold: 2,
+    l2ChainId: L2_CHAIN_ID,
+    genesis,
+  });
 }
 
 /** Signed EIP-1559 L2 transfers from development account `from`, nonces from `firstNonce`: real transaction bytes for batch data. */

@@ -11,13 +11,22 @@ import { EMPTY_ROLLING_HASH, nextRollingHash, type PriorityOp } from '../../core
 import { merkleProof, merkleRoot, type Withdrawal, withdrawalLeaf } from '../../core/bridge/withdrawals.ts';
 import { signDigest } from '../../core/proving/signatures.ts';
 import { bridgeAbi, rollupAbi } from '../../core/settlement/l1Abi.ts';
-import { deployL1, type L1Deployment } from '../../scripts/lib/l1.ts';
+import type { L1Deployment } from '../../scripts/lib/l1.ts';
 import { devAccount, devKey } from '../support/accounts.ts';
-import { expectRevert, genesisCommitment, type L1, L2_CHAIN_ID, nextBatch, rangeDigestOf, send, signedTransfers, startL1 } from './helpers.ts';
-
-const OWNER = 0;
-const OPERATOR = 1;
-const PROVERS = [7, 8, 9];
+import {
+  deployTwoOfThree,
+  expectRevert,
+  genesisCommitment,
+  type L1,
+  L2_CHAIN_ID,
+  nextBatch,
+  OPERATOR,
+  OWNER,
+  rangeDigestOf,
+  send,
+  signedTransfers,
+  startL1,
+} from './helpers.ts';
 
 let l1: L1;
 let d: L1Deployment;
@@ -26,15 +35,7 @@ const genesis = genesisCommitment();
 
 beforeAll(async () => {
   l1 = await startL1();
-  d = await deployL1({
-    rpcUrl: l1.url,
-    deployerKey: devKey(OWNER),
-    operator: devAccount(OPERATOR).address,
-    provers: PROVERS.map((i) => devAccount(i).address),
-    threshold: 2,
-    l2ChainId: L2_CHAIN_ID,
-    genesis,
-  });
+  d = await deployTwoOfThree(l1, genesis);
 });
 
 afterAll(async () => {

@@ -9,13 +9,25 @@ import { EMPTY_ROLLING_HASH, nextRollingHash, type PriorityOp } from '../../core
 import { merkleProof, merkleRoot, type Withdrawal, withdrawalLeaf } from '../../core/bridge/withdrawals.ts';
 import { signDigest } from '../../core/proving/signatures.ts';
 import { bridgeAbi, rollupAbi, verifierAbi } from '../../core/settlement/l1Abi.ts';
-import { deployL1, type L1Deployment, l1Artifacts } from '../../scripts/lib/l1.ts';
+import { type L1Deployment, l1Artifacts } from '../../scripts/lib/l1.ts';
 import { JsonRpcCallError, rpc } from '../../scripts/lib/rpc.ts';
 import { devAccount, devKey } from '../support/accounts.ts';
-import { expectRevert, genesisCommitment, type L1, L2_CHAIN_ID, nextBatch, rangeDigestOf, send, signedTransfers, startL1, ZERO } from './helpers.ts';
+import {
+  deployTwoOfThree,
+  expectRevert,
+  genesisCommitment,
+  type L1,
+  L2_CHAIN_ID,
+  nextBatch,
+  OPERATOR,
+  OWNER,
+  rangeDigestOf,
+  send,
+  signedTransfers,
+  startL1,
+  ZERO,
+} from './helpers.ts';
 
-const OWNER = 0;
-const OPERATOR = 1;
 const DEPOSITOR = 2;
 const STRANGER = 6; // neither owner, operator nor prover
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -42,15 +54,7 @@ let b4: { commitment: BatchCommitment; data: Hex };
 
 beforeAll(async () => {
   l1 = await startL1();
-  d = await deployL1({
-    rpcUrl: l1.url,
-    deployerKey: devKey(OWNER),
-    operator: devAccount(OPERATOR).address,
-    provers: [7, 8, 9].map((i) => devAccount(i).address),
-    threshold: 2,
-    l2ChainId: L2_CHAIN_ID,
-    genesis,
-  });
+  d = await deployTwoOfThree(l1, genesis);
   for (const op of ops) await send(l1, DEPOSITOR, { address: d.bridge, abi: bridgeAbi, functionName: 'deposit', args: [op.l2Recipient], value: op.amount });
   w1 = [
     { id: 0n, l2Sender: devAccount(3).address, l1Recipient: recipient('w0'), amount: 10n ** 17n },

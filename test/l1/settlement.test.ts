@@ -22,10 +22,10 @@ import { coreChainPort } from '../../core/settlement/chainPort.ts';
 import { bridgeAbi, rollupAbi } from '../../core/settlement/l1Abi.ts';
 import { type ChainPort, type L1Counts, type ProofSource, SETTLEMENT_DEFAULTS, type SettlementConfig, Settler } from '../../core/settlement/settler.ts';
 import type { SqlPort } from '../../core/storage/sql.ts';
-import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
+import type { CheckedTransaction } from '../../core/tx/decodeTransaction.ts';
 import { type Anvil, startAnvil } from '../../scripts/lib/anvil.ts';
 import { deployL1, type L1Deployment, l1Clients } from '../../scripts/lib/l1.ts';
-import { devAccount, devKey } from '../support/accounts.ts';
+import { checkedTx, devAccount, devKey } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 import { type L1, send } from './helpers.ts';
 
@@ -80,16 +80,7 @@ class L2 {
   async tx(from: number, call: { to: Hex; value?: bigint; data?: Hex; gas?: bigint }): Promise<CheckedTransaction> {
     const nonce = this.nonces.get(from) ?? 0;
     this.nonces.set(from, nonce + 1);
-    const raw = await devAccount(from).signTransaction({
-      chainId: Number(l2Config.chainId),
-      type: 'eip1559',
-      nonce,
-      gas: 100_000n,
-      maxFeePerGas: 10n ** 10n,
-      maxPriorityFeePerGas: 1n,
-      ...call,
-    });
-    return checkRawTransaction(raw, l2Config.chainId, l2Config.blockGasLimit);
+    return checkedTx(l2Config, from, nonce, call);
   }
 
   transfer(from: number, value = 10n ** 15n) {

@@ -15,8 +15,7 @@ import { keccakHex } from '../../core/chain/keccak.ts';
 import { MAX_PRIORITY_OPS_PER_BLOCK } from '../../core/sequencer/priorityQueue.ts';
 import { MAX_BLOCK_TX_BYTES, SequencerCore } from '../../core/sequencer/sequencer.ts';
 import type { SqlPort } from '../../core/storage/sql.ts';
-import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
-import { devAccount } from '../support/accounts.ts';
+import { checkedTx, devAccount, type TestTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
 const NOW = 1_800_000_000_000;
@@ -32,18 +31,7 @@ async function newSeq(vars: ChainVars = {}, sql: SqlPort = nodeSql()) {
   return seq;
 }
 
-async function sign(from: number, nonce: number, tx: { to: Hex; value?: bigint; data?: Hex; gas?: bigint }) {
-  const raw = await devAccount(from).signTransaction({
-    chainId: Number(base.chainId),
-    type: 'eip1559',
-    nonce,
-    gas: 100_000n,
-    maxFeePerGas: 10n ** 10n,
-    maxPriorityFeePerGas: 1n,
-    ...tx,
-  });
-  return checkRawTransaction(raw, base.chainId, base.blockGasLimit);
-}
+const sign = (from: number, nonce: number, tx: TestTx & { to: Hex }) => checkedTx(base, from, nonce, tx);
 
 const withdrawTx = (from: number, nonce: number, recipient: number, value: bigint) =>
   sign(from, nonce, {

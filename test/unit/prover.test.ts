@@ -13,9 +13,8 @@ import { reexecuteBlock } from '../../core/proving/reexecute.ts';
 import { recoverProver, signStatement, statementDigest, statementFor } from '../../core/proving/statement.ts';
 import { type BlockTrace, decodeTrace, encodeTrace, TRACE_VERSION } from '../../core/proving/trace.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
-import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { compileContract } from '../../scripts/lib/compile.ts';
-import { devAccount, devKey } from '../support/accounts.ts';
+import { checkedTx, devAccount, devKey, type TestTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
 const config = parseChainConfig({});
@@ -28,10 +27,7 @@ let tokenStorageRoot: Hex;
 let traceBytes: Uint8Array;
 let sealedHeader: { stateRoot: Hex; hash: Hex };
 
-async function sign(from: number, nonce: number, tx: { to?: Hex; value?: bigint; data?: Hex; gas: bigint }) {
-  const raw = await devAccount(from).signTransaction({ chainId: 31337, type: 'eip1559', nonce, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n, ...tx });
-  return checkRawTransaction(raw, config.chainId, config.blockGasLimit);
-}
+const sign = (from: number, nonce: number, tx: TestTx & { gas: bigint }) => checkedTx(config, from, nonce, tx);
 
 beforeAll(async () => {
   seq = new SequencerCore(nodeSql(), config);

@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEV_ACCOUNTS, parseChainConfig } from '../../core/chain/config.ts';
 import { lower } from '../../core/chain/hex.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
-import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
-import { devAccount } from '../support/accounts.ts';
+import { checkedTx, devAccount } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
 const config = parseChainConfig({});
@@ -15,19 +14,8 @@ async function newSequencer(sql = nodeSql()) {
   return s;
 }
 
-async function transfer(from: number, to: `0x${string}`, nonce: number, value = parseEther('1')) {
-  const raw = await devAccount(from).signTransaction({
-    chainId: Number(config.chainId),
-    type: 'eip1559',
-    to,
-    value,
-    nonce,
-    gas: 21_000n,
-    maxFeePerGas: 2_000_000_000n,
-    maxPriorityFeePerGas: 1_000_000n,
-  });
-  return checkRawTransaction(raw, config.chainId, config.blockGasLimit);
-}
+const transfer = (from: number, to: `0x${string}`, nonce: number, value = parseEther('1')) =>
+  checkedTx(config, from, nonce, { to, value, gas: 21_000n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000n });
 
 describe('sequencer core in plain Node', () => {
   it('derives the development accounts from the standard mnemonic', () => {
