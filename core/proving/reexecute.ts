@@ -4,7 +4,7 @@ import { sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex } from '../chain/hex.ts';
 import { keccak, keccakHex } from '../chain/keccak.ts';
 import { executeBlock } from '../execution/executeBlock.ts';
-import { applyDiffToTrie, BufferedTrieDb, type TrieNodeSource } from '../state/stateTrie.ts';
+import { applyDiffToTrie, type TrieNodeSource } from '../state/stateTrie.ts';
 import { TrieStateReader } from '../state/trieState.ts';
 import { EMPTY_CODE_HASH } from '../state/types.ts';
 import { checkRawTransaction } from '../tx/decodeTransaction.ts';
@@ -56,7 +56,7 @@ export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKe
     const exec = await executeBlock(config, trace.env, { priorityOps: trace.priorityOps, txs }, reader, (n) => blockHashes.get(n));
     const refused = exec.outcomes.find((o) => o.status !== 'included');
     if (refused) return { valid: false, reason: `transaction ${refused.hash} does not execute in this block: ${'reason' in refused ? refused.reason : ''}` };
-    const update = await applyDiffToTrie(new BufferedTrieDb(source), trace.preStateRoot, exec.diff, (a) => reader.account(a));
+    const update = await applyDiffToTrie(source, trace.preStateRoot, exec.diff, (a) => reader.account(a));
     const header = sealHeader(trace.chainId, trace.env, exec, update.stateRoot);
     result = claimsOf(header, exec.withdrawals);
   } catch (e) {

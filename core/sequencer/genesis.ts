@@ -5,7 +5,7 @@ import { genesisHeader } from '../chain/format.ts';
 import { type Hex, hexToBytes, lower } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader } from '../chain/types.ts';
-import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
+import { applyDiffToTrie } from '../state/stateTrie.ts';
 import { type AccountRecord, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, emptyDiff, type StateDiff } from '../state/types.ts';
 
 export interface Genesis {
@@ -30,8 +30,7 @@ export async function buildGenesis(config: ChainConfig): Promise<Genesis> {
     // Contracts start at nonce 1 (EIP-161).
     diff.accounts.set(address, { nonce: 1n, balance: 0n, codeHash, storageRoot: EMPTY_TRIE_ROOT });
   }
-  const db = new BufferedTrieDb({ node: () => undefined });
-  const update = await applyDiffToTrie(db, EMPTY_TRIE_ROOT, diff, () => undefined);
+  const update = await applyDiffToTrie({ node: () => undefined }, EMPTY_TRIE_ROOT, diff, () => undefined);
   const header = genesisHeader(
     config.chainId,
     {
@@ -45,5 +44,5 @@ export async function buildGenesis(config: ChainConfig): Promise<Genesis> {
     },
     update.stateRoot,
   );
-  return { header, diff, accounts: update.accounts, trieNodes: db.pending };
+  return { header, diff, accounts: update.accounts, trieNodes: update.nodes };
 }

@@ -14,7 +14,7 @@ import { type BlockEnv, Executor, executeBlock, materialize } from '../execution
 import { type BlockTrace, claimsOf, encodeTrace } from '../proving/trace.ts';
 import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving/witness.ts';
 import { SqlState } from '../state/sqlState.ts';
-import { applyDiffToTrie, BufferedTrieDb } from '../state/stateTrie.ts';
+import { applyDiffToTrie } from '../state/stateTrie.ts';
 import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
@@ -258,8 +258,7 @@ export class SequencerCore {
     const rollingAfter = rollingHashOf(rollingBefore, priorityOps);
     const transactions = exec.included.map((i) => i.raw);
     const updateNodes = withTrace ? new RecordingNodeSource(this.state) : this.state;
-    const db = new BufferedTrieDb(updateNodes);
-    const update = await applyDiffToTrie(db, parent.stateRoot, exec.diff, (a) => this.state.account(a));
+    const update = await applyDiffToTrie(updateNodes, parent.stateRoot, exec.diff, (a) => this.state.account(a));
     const header = sealHeader(this.config.chainId, env, exec, update.stateRoot);
     let trace: BlockTrace | undefined;
     if (reads && updateNodes instanceof RecordingNodeSource) {
@@ -285,7 +284,7 @@ export class SequencerCore {
     let closedBatch: StoredBatch | undefined;
     try {
       this.sql.transaction(() => {
-        this.state.commit(exec.diff, update.accounts, db.pending);
+        this.state.commit(exec.diff, update.accounts, update.nodes);
         this.pool.remove(removed);
         this.writeBlock(block);
         this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, Number(env.number), JSON.stringify(payload));
@@ -306,7 +305,7 @@ export class SequencerCore {
       this.state.reset();
       throw e;
     }
-    this.state.afterCommit(exec.diff, update.accounts, db.pending);
+    this.state.afterCommit(exec.diff, update.accounts, update.nodes);
     this.pool.afterRemove(removed);
     this.headHeader = header;
     this.recentHashes.set(env.number, header.hash);

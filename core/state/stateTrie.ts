@@ -2,6 +2,7 @@ import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { Account, type BatchDBOp, type DB, ValueEncoding } from '@ethereumjs/util';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
+import { secureKey, TrieBatch } from './mpt.ts';
 import { type AccountRecord, EMPTY_TRIE_ROOT, type StateDiff } from './types.ts';
 
 /** Where committed trie nodes live, keyed by node hash (unprefixed hex, as EthereumJS keys them). */
@@ -62,26 +63,31 @@ export interface TrieUpdate {
   stateRoot: Hex;
   /** Final records (with recomputed storage roots) of every account the block changed. */
   accounts: Map<Hex, AccountRecord | null>;
+  /** The trie nodes the update created, keyed as the store keys them. */
+  nodes: Map<string, Uint8Array>;
 }
 
 /**
  * Applies one block's flat diff to the Merkle-Patricia state trie (decision 6: flat state for
- * execution, the trie updated once per block from the diff).
+ * execution, the trie updated once per block from the diff). Each storage trie and then the state
+ * trie are changed as one batch, so every changed node is hashed once (core/state/mpt.ts).
  */
 export async function applyDiffToTrie(
-  db: DB<string, Uint8Array>,
+  source: TrieNodeSource,
   prevRoot: Hex,
   diff: StateDiff,
   committedAccount: (address: Hex) => AccountRecord | undefined | Promise<AccountRecord | undefined>,
 ): Promise<TrieUpdate> {
-  const stateTrie = openTrie(db, prevRoot);
+  const load = (key: string) => source.node(key);
+  const nodes = new Map<string, Uint8Array>();
+  const stateTrie = new TrieBatch(prevRoot, load);
   const touched = new Set<Hex>([...diff.accounts.keys(), ...diff.storage.keys(), ...diff.storageCleared]);
   const accounts = new Map<Hex, AccountRecord | null>();
   for (const address of touched) {
     const changed = diff.accounts.get(address);
     const committed = await committedAccount(address);
     if (changed === null) {
-      await stateTrie.del(hexToBytes(address));
+      await stateTrie.del(secureKey(address));
       accounts.set(address, null);
       continue;
     }
@@ -90,16 +96,16 @@ export async function applyDiffToTrie(
     let storageRoot = diff.storageCleared.has(address) ? EMPTY_TRIE_ROOT : (committed?.storageRoot ?? EMPTY_TRIE_ROOT);
     const slots = diff.storage.get(address);
     if (slots || diff.storageCleared.has(address)) {
-      const storageTrie = openTrie(db, storageRoot);
+      const storageTrie = new TrieBatch(storageRoot, load);
       for (const [slot, value] of slots ?? []) {
-        if (value === '0x') await storageTrie.del(hexToBytes(slot));
-        else await storageTrie.put(hexToBytes(slot), RLP.encode(hexToBytes(value)));
+        if (value === '0x') await storageTrie.del(secureKey(slot));
+        else await storageTrie.put(secureKey(slot), RLP.encode(hexToBytes(value)));
       }
-      storageRoot = bytesToHex(storageTrie.root());
+      storageRoot = storageTrie.commit(nodes);
     }
     const final = { ...record, storageRoot };
     accounts.set(address, final);
-    await stateTrie.put(hexToBytes(address), encodeAccount(final));
+    await stateTrie.put(secureKey(address), encodeAccount(final));
   }
-  return { stateRoot: bytesToHex(stateTrie.root()), accounts };
+  return { stateRoot: stateTrie.commit(nodes), accounts, nodes };
 }
