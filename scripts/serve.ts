@@ -6,7 +6,7 @@
  * `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
- *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--prover-nice N] [--inspector-port N] [--sequencer-inspector-port N] [--prover-inspector-port N]
+ *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--prover-priority idle|N] [--inspector-port N] [--sequencer-inspector-port N] [--prover-inspector-port N]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { bin, projectRoot } from './lib/process.ts';
-import { childrenOf, reniceProcess } from './lib/procfs.ts';
+import { childrenOf, idleProcess, reniceProcess } from './lib/procfs.ts';
 
 const HELP = `usage: node scripts/serve.ts [options]
 
@@ -27,8 +27,10 @@ after a line "processes sequencer=PID prover=PID edge=PID" naming its three work
   --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
   --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
   --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable)
-  --prover-nice N        CPU niceness of the prover's workerd process, 0..19 (default 19): proving
-                         is background work that must not take the sequencer's CPU (docs/decisions/0008)
+  --prover-priority P    CPU priority of the prover's workerd process: idle (the default: Linux's
+                         SCHED_IDLE through chrt, niceness 19 where that fails) or a niceness 0..19.
+                         Proving is background work that must not take the sequencer's or the
+                         edge's CPU (docs/decisions/0008)
   --inspector-port N     expose the edge workerd's DevTools inspector (CPU profiles of the Worker)
   --sequencer-inspector-port N, --prover-inspector-port N
                          the same for the sequencer's and the prover's workerd (scripts/profile.ts)
@@ -42,7 +44,7 @@ const { values } = parseArgs({
     'inspector-port': { type: 'string' },
     'sequencer-inspector-port': { type: 'string' },
     'prover-inspector-port': { type: 'string' },
-    'prover-nice': { type: 'string', default: '19' },
+    'prover-priority': { type: 'string', default: 'idle' },
     var: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -52,9 +54,9 @@ if (values.help) {
   process.exit(0);
 }
 
-const proverNice = Number(values['prover-nice']);
-if (!Number.isInteger(proverNice) || proverNice < 0 || proverNice > 19) {
-  console.error(`--prover-nice wants an integer 0..19, got ${values['prover-nice']}`);
+const proverPriority = values['prover-priority'] === 'idle' ? 'idle' : Number(values['prover-priority']);
+if (proverPriority !== 'idle' && (!Number.isInteger(proverPriority) || proverPriority < 0 || proverPriority > 19)) {
+  console.error(`--prover-priority wants idle or an integer niceness 0..19, got ${values['prover-priority']}`);
   process.exit(2);
 }
 
@@ -126,6 +128,22 @@ async function tracked<T>(role: string, start: () => Promise<T>): Promise<T> {
   return made;
 }
 
+/** Lowers a process's CPU priority: SCHED_IDLE, or niceness 19 where that fails; a warning if neither works. */
+function lowerPriority(pid: number, priority: 'idle' | number): void {
+  if (priority === 'idle') {
+    try {
+      return idleProcess(pid);
+    } catch (e) {
+      console.warn(`could not make the prover SCHED_IDLE (${(e as Error).message.split('\n')[0]}); using niceness 19`);
+    }
+  }
+  try {
+    reniceProcess(pid, priority === 'idle' ? 19 : priority);
+  } catch (e) {
+    console.warn(`could not lower the prover's CPU priority: ${(e as Error).message}`);
+  }
+}
+
 // The sequencer host: the Sequencer Durable Object with its SQLite, the D1 writes of its outbox,
 // R2, the queue's producer side.
 const inspector = (flag: 'sequencer-inspector-port' | 'prover-inspector-port' | 'inspector-port') =>
@@ -142,18 +160,12 @@ const sequencerHost = await tracked('sequencer', () =>
 // Settlement Durable Object the cron drives (aggregation, L1 transactions), in their own process
 // like the fanned-out consumers of production, so that neither takes the sequencer's thread. On
 // Cloudflare they run on other machines; here they share the cores with the sequencer and the edge,
-// so the process runs at a lower priority: proving catches up when the load pauses instead of
-// slowing the acknowledgement of every transaction (docs/decisions/0008).
+// so the process runs at the lowest priority (SCHED_IDLE): proving catches up when the load pauses
+// instead of slowing the acknowledgement of every transaction (docs/decisions/0008).
 const proverHost = await tracked('prover', () =>
   host(PROVER_SCRIPT, { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject } }, inspector('prover-inspector-port')),
 );
-if (proverNice > 0 && hostPids.prover !== undefined) {
-  try {
-    reniceProcess(hostPids.prover, proverNice);
-  } catch (e) {
-    console.warn(`could not lower the prover's CPU priority: ${(e as Error).message}`);
-  }
-}
+if (proverPriority !== 0 && hostPids.prover !== undefined) lowerPriority(hostPids.prover, proverPriority);
 
 // The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
 // calling the Durable Objects in the other processes.

@@ -2,6 +2,7 @@
  * What Linux's /proc tells about processes: parents, CPU time, thread ids. Every function degrades
  * to "nothing known" where /proc does not exist (macOS), so callers need no platform check.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
@@ -67,4 +68,24 @@ export function reniceProcess(pid: number, nice: number): void {
     tids = readdirSync(`/proc/${pid}/task`).map(Number);
   } catch {}
   for (const tid of tids) setPriority(tid, nice);
+}
+
+/** Linux's SCHED_IDLE scheduling policy, as /proc/PID/stat reports it. */
+export const SCHED_IDLE = 5;
+
+/** The scheduling policy of a process (0 SCHED_OTHER, 5 SCHED_IDLE, ...); undefined when unknown. */
+export function schedulingPolicyOf(pid: number): number | undefined {
+  const policy = Number(statFields(pid)?.[38]);
+  return Number.isInteger(policy) ? policy : undefined;
+}
+
+/**
+ * Moves every thread of `pid` to SCHED_IDLE (threads made later inherit it): the process runs only
+ * on a core nothing else wants, and the kernel places a waking task on a core that runs only idle
+ * tasks as if the core were free, which niceness 19 does not do. Node has no call for it, so this
+ * uses `chrt` (util-linux). Throws when `chrt` is missing or the system refuses.
+ */
+export function idleProcess(pid: number): void {
+  execFileSync('chrt', ['--all-tasks', '--idle', '--pid', '0', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (schedulingPolicyOf(pid) !== SCHED_IDLE) throw new Error(`process ${pid} is not SCHED_IDLE after chrt`);
 }

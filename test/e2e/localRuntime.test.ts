@@ -1,15 +1,18 @@
 /**
  * The local runtime's processes (scripts/serve.ts): three workerd hosts named by role, the prover
- * at the lowest CPU priority (docs/decisions/0008), and the CPU accounting the benchmark reports.
+ * at the lowest CPU priority, SCHED_IDLE (docs/decisions/0008), and the CPU accounting the
+ * benchmark reports.
  */
+import { spawnSync } from 'node:child_process';
 import { getPriority } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
 import { cpuPerTx, cpuSnapshot } from '../../scripts/bench/cpu.ts';
 import { call } from '../../scripts/bench/util.ts';
-import { procfsAvailable } from '../../scripts/lib/procfs.ts';
+import { procfsAvailable, SCHED_IDLE, schedulingPolicyOf } from '../../scripts/lib/procfs.ts';
 import { rpcUrl } from './helpers.ts';
 
 const processes = inject('processes');
+const chrtAvailable = spawnSync('chrt', ['--version']).status === 0;
 
 describe.skipIf(!processes || !procfsAvailable)('local runtime processes', () => {
   const roles = processes ?? {};
@@ -20,10 +23,13 @@ describe.skipIf(!processes || !procfsAvailable)('local runtime processes', () =>
     for (const pid of Object.values(roles)) expect(() => process.kill(pid, 0)).not.toThrow();
   });
 
-  it('runs the prover at niceness 19 and the sequencer and edge at 0', () => {
-    expect(getPriority(roles.prover)).toBe(19);
-    expect(getPriority(roles.sequencer)).toBe(0);
-    expect(getPriority(roles.edge)).toBe(0);
+  it('runs the prover at SCHED_IDLE (niceness 19 without chrt), the sequencer and edge at normal priority', () => {
+    if (chrtAvailable) expect(schedulingPolicyOf(roles.prover)).toBe(SCHED_IDLE);
+    else expect(getPriority(roles.prover)).toBe(19);
+    for (const role of ['sequencer', 'edge']) {
+      expect(schedulingPolicyOf(roles[role])).toBe(0);
+      expect(getPriority(roles[role])).toBe(0);
+    }
   });
 
   it('measures the CPU the edge spends on requests', async () => {

@@ -1,8 +1,11 @@
-/** scripts/lib/procfs.ts against real processes: the tree below a process, CPU time, niceness. */
-import { spawn } from 'node:child_process';
+/** scripts/lib/procfs.ts against real processes: the tree below a process, CPU time, niceness, SCHED_IDLE. */
+
+import { spawn, spawnSync } from 'node:child_process';
 import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cpuMsOf, processTree, procfsAvailable, reniceProcess } from '../../scripts/lib/procfs.ts';
+import { cpuMsOf, idleProcess, processTree, procfsAvailable, reniceProcess, SCHED_IDLE, schedulingPolicyOf } from '../../scripts/lib/procfs.ts';
+
+const chrtAvailable = spawnSync('chrt', ['--version']).status === 0;
 
 const children: ReturnType<typeof spawn>[] = [];
 afterEach(() => {
@@ -37,5 +40,18 @@ describe.skipIf(!procfsAvailable)('procfs', () => {
     const pid = child(false);
     reniceProcess(pid, 19);
     expect(getPriority(pid)).toBe(19);
+  });
+
+  it.skipIf(!chrtAvailable)('moves a process and its threads to SCHED_IDLE, and leaves others alone', () => {
+    const pid = child(false);
+    const other = child(false);
+    expect(schedulingPolicyOf(pid)).toBe(0);
+    idleProcess(pid);
+    expect(schedulingPolicyOf(pid)).toBe(SCHED_IDLE);
+    expect(schedulingPolicyOf(other)).toBe(0);
+  });
+
+  it('says so when there is no process to move', () => {
+    expect(() => idleProcess(2 ** 22 + 12345)).toThrow();
   });
 });
