@@ -3,11 +3,15 @@
  * --inspector-port / --sequencer-inspector-port / --prover-inspector-port): samples for S seconds,
  * then prints the functions with the most self time, grouped by function and source.
  *
- *   node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive]
+ *   node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive] [--save DIR]
  *
  * With --inclusive, functions are ranked by total time (self plus callees), each function counted
  * once per sample even when it recurses: where a call tree spends its time, not only its leaves.
+ * With --save, each busy worker's raw profile is also written to DIR as a .cpuprofile file, which
+ * Chrome DevTools and other profile viewers open (callers, call trees, timelines).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -16,12 +20,13 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     top: { type: 'string', default: '30' },
     inclusive: { type: 'boolean', default: false },
+    save: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help || !values.port) {
   console.log(
-    'usage: node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive]\n\nSamples a workerd process started with an inspector port and prints the top functions by self time\n(--inclusive: by total time, callees included).',
+    'usage: node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive] [--save DIR]\n\nSamples a workerd process started with an inspector port and prints the top functions by self time\n(--inclusive: by total time, callees included; --save DIR: also write each busy worker\'s raw\nprofile to DIR as a .cpuprofile file for Chrome DevTools).',
   );
   process.exit(values.help ? 0 : 2);
 }
@@ -89,6 +94,12 @@ for (const target of targets) {
     byFn.set(keyOf(n), (byFn.get(keyOf(n)) ?? 0) + h);
   }
   const idle = [...byFn].filter(([k]) => k.startsWith('(idle)') || k.startsWith('(program)')).reduce((a, [, v]) => a + v, 0);
+  if (values.save && total - idle > 0) {
+    mkdirSync(values.save, { recursive: true });
+    const file = join(values.save, `${(target.title ?? `target-${targets.indexOf(target)}`).replace(/[^\w.-]+/g, '_')}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`profile written to ${file}`);
+  }
   console.log(`${target.title ?? target.webSocketDebuggerUrl}: ${total} samples, ${((100 * (total - idle)) / Math.max(1, total)).toFixed(1)}% busy`);
   const ranked = values.inclusive ? inclusiveHits(profile.nodes, hits) : byFn;
   if (values.inclusive) ranked.delete('(root) (native):0');
