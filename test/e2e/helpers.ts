@@ -3,7 +3,7 @@
  * mnemonic, viem clients on a chain defined from `eth_chainId`, and Token compile-and-deploy.
  *
  * Each test file uses its own dev accounts so files never share a nonce:
- * viem 1-3, ethers 4, cast 5.
+ * viem 1-3, ethers 4, cast 5, coalescing 6-7, bad input 8.
  */
 
 import {

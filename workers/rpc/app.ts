@@ -4,7 +4,7 @@ import { type ChainConfig, parseChainConfig } from '../../core/chain/config.ts';
 import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
 import { settlementStub } from '../../durable-objects/settlement.ts';
 import type { Env } from '../env.ts';
-import { RpcContext } from './context.ts';
+import { RpcContext, submitCoalescer } from './context.ts';
 import { dispatch } from './dispatch.ts';
 import { CLIENT_VERSION } from './methods/web3_clientVersion.ts';
 
@@ -27,7 +27,7 @@ export const app = new Hono<{ Bindings: Env }>();
 app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 86400 }));
 
 app.get('/status', async (c) => {
-  const stub = new RpcContext(c.env, chainConfig(c.env));
+  const stub = new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p));
   const [sequencer, indexedHead, proving, settlement] = await Promise.all([
     stub.sequencer.status(),
     stub.index.indexedHead(),
@@ -43,7 +43,19 @@ app.get('/status', async (c) => {
     'error' in proving
       ? { provenHead: null, proofs: null, failures: null, deadLetters: null, provingLag: null, provingError: proving.error }
       : { ...proving, provingLag: head - proving.proofs };
-  return c.json({ client: CLIENT_VERSION, chainId: chainConfig(c.env).chainId.toString(), ...sequencer, head, indexedHead, ...provingFields, settlement });
+  // Durable Object calls this edge isolate made for eth_sendRawTransaction, and the transactions they carried.
+  const coalescer = submitCoalescer(c.env);
+  const edge = { submitCalls: coalescer.calls, submittedTxs: coalescer.carried };
+  return c.json({
+    client: CLIENT_VERSION,
+    chainId: chainConfig(c.env).chainId.toString(),
+    ...sequencer,
+    head,
+    indexedHead,
+    ...provingFields,
+    settlement,
+    edge,
+  });
 });
 
 app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL\n`));
@@ -79,7 +91,7 @@ app.post('*', async (c) => {
   if (body === null) {
     return c.json({ jsonrpc: '2.0', id: null, error: toErrorObject(new LimitExceededError(`request body too large: limit ${MAX_BODY_BYTES} bytes`)) }, 413);
   }
-  const result = await dispatch(body, new RpcContext(c.env, chainConfig(c.env)));
+  const result = await dispatch(body, new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p)));
   if (result === null) return c.body(null, 204);
   return c.json(result);
 });

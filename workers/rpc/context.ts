@@ -8,6 +8,7 @@ import { wasmRecover } from '../crypto/secp256k1.ts';
 import type { Env } from '../env.ts';
 import { IndexReader } from '../index-db/reader.ts';
 import { hash32, quantity } from './params.ts';
+import { SubmitCoalescer, type SubmitPort } from './submitCoalescer.ts';
 
 export type SequencerStub = DurableObjectStub<Sequencer>;
 
@@ -15,22 +16,36 @@ export function sequencerStub(env: Env): SequencerStub {
   return env.SEQUENCER.get(env.SEQUENCER.idFromName('sequencer'));
 }
 
+/** One coalescer per isolate and sequencer binding: the transactions of concurrent requests share calls. */
+const coalescers = new WeakMap<object, SubmitCoalescer>();
+export function submitCoalescer(env: Env): SubmitCoalescer {
+  let c = coalescers.get(env.SEQUENCER);
+  if (!c) {
+    c = new SubmitCoalescer();
+    coalescers.set(env.SEQUENCER, c);
+  }
+  return c;
+}
+
 /**
- * Everything a method handler needs, made per HTTP request: nothing here outlives the request
- * (no promise or stub is shared across requests through module scope).
+ * Everything a method handler needs, made per HTTP request: its stub and its promises belong to
+ * the request. The one thing requests share is the submission coalescer (submitCoalescer.ts),
+ * which only ever makes a call from a request whose own transaction is in it.
  */
 export class RpcContext {
   readonly index: IndexReader;
   readonly sequencer: SequencerStub;
   private head: Promise<bigint> | undefined;
-  private batch: { txs: CheckedTransaction[]; results: Promise<SubmitResult[]> } | undefined;
+  private port: SubmitPort | undefined;
 
   readonly env: Env;
   readonly config: ChainConfig;
+  private readonly waitUntil: (p: Promise<unknown>) => void;
 
-  constructor(env: Env, config: ChainConfig) {
+  constructor(env: Env, config: ChainConfig, waitUntil: (p: Promise<unknown>) => void) {
     this.env = env;
     this.config = config;
+    this.waitUntil = waitUntil;
     this.index = new IndexReader(env, config);
     this.sequencer = sequencerStub(env);
   }
@@ -47,21 +62,16 @@ export class RpcContext {
   }
 
   /**
-   * Submits a checked transaction. All submissions of one JSON-RPC batch made in the same turn
-   * travel in one Durable Object call.
+   * Submits a checked transaction; the hash comes back once the sequencer holds it durably. The
+   * submissions of concurrent requests (and of one JSON-RPC batch) share Durable Object calls.
    */
   async submit(tx: CheckedTransaction): Promise<Hex> {
-    if (!this.batch) {
-      const txs: CheckedTransaction[] = [];
-      const results = Promise.resolve().then(() => {
-        this.batch = undefined;
-        return this.sequencer.submit(txs) as Promise<SubmitResult[]>;
-      });
-      this.batch = { txs, results };
-    }
-    const { txs, results } = this.batch;
-    const i = txs.push(tx) - 1;
-    const r = (await results)[i];
+    this.port ??= {
+      submit: (txs) => this.sequencer.submit(txs) as Promise<SubmitResult[]>,
+      knows: async (hash) => (await this.sequencer.transaction(hash)) !== null,
+      waitUntil: this.waitUntil,
+    };
+    const r = await submitCoalescer(this.env).submit(tx, this.port);
     if ('error' in r) throw fromErrorObject(r.error);
     return r.hash;
   }
