@@ -26,7 +26,7 @@ const { values } = parseArgs({
 });
 if (values.help || !values.port) {
   console.log(
-    'usage: node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive] [--save DIR]\n\nSamples a workerd process started with an inspector port and prints the top functions by self time\n(--inclusive: by total time, callees included; --save DIR: also write each busy worker\'s raw\nprofile to DIR as a .cpuprofile file for Chrome DevTools).',
+    "usage: node scripts/profile.ts --port N [--seconds S] [--top K] [--inclusive] [--save DIR]\n\nSamples a workerd process started with an inspector port and prints the top functions by self time\n(--inclusive: by total time, callees included; --save DIR: also write each busy worker's raw\nprofile to DIR as a .cpuprofile file for Chrome DevTools).",
   );
   process.exit(values.help ? 0 : 2);
 }

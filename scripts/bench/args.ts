@@ -7,6 +7,8 @@ export interface BenchOptions {
   targets: TargetName[];
   url?: string;
   transfers: number;
+  /** Transfers of the unmeasured warm-up burst per target (0: none). */
+  warmup: number;
   senders: number;
   clients: number;
   durationS: number;
@@ -44,6 +46,9 @@ Flags:
                               one: it stands for the chain with --target both or chain (anvil is
                               still started for the comparison), for anvil with --target anvil
   --transfers N               burst: transfers per repeat (default 1000)
+  --warmup N                  one unmeasured burst of N transfers per target before the measured
+                              repeats, so that neither the chain's JIT-compiled runtime nor the
+                              benchmark client is measured cold (default 200; 0 for none)
   --senders C                 burst: sender accounts, each sends its share back to back (default 32)
   --clients C                 closed loop: concurrent clients, one account each (default 16)
   --duration S                closed loop: seconds per repeat (default 10)
@@ -98,6 +103,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     help: false,
     targets: ['anvil', 'chain'],
     transfers: 1000,
+    warmup: 200,
     senders: 32,
     clients: 16,
     durationS: 10,
@@ -138,6 +144,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
       case '--transfers':
         o.transfers = positiveInt(flag, value());
         break;
+      case '--warmup': {
+        const v = value();
+        const n = Number(v);
+        if (v === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a whole number, got ${String(v)}`);
+        o.warmup = n;
+        break;
+      }
       case '--senders':
         o.senders = positiveInt(flag, value());
         break;

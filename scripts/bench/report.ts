@@ -41,6 +41,8 @@ export function medians(r: TargetRuns): Record<string, number> {
 
 export interface BenchConfig {
   transfers: number;
+  /** Transfers of the unmeasured warm-up burst each target got first (0: none). */
+  warmup: number;
   senders: number;
   clients: number;
   durationS: number;
@@ -59,7 +61,8 @@ export function renderReport(config: BenchConfig, runs: TargetRuns[]): string {
   lines.push('');
   lines.push(
     `Load: burst ${config.transfers} transfers from ${config.senders} senders; closed loop ${config.clients} clients for ${config.durationS} s; ` +
-      `closed-loop receipts ${config.receipts === 'sync' ? 'by eth_sendRawTransactionSync' : `polled every ${config.pollMs} ms`}; burst receipts polled every ${config.pollMs} ms; medians of ${config.repeat} repeat(s).`,
+      `closed-loop receipts ${config.receipts === 'sync' ? 'by eth_sendRawTransactionSync' : `polled every ${config.pollMs} ms`}; burst receipts polled every ${config.pollMs} ms; medians of ${config.repeat} repeat(s)` +
+      (config.warmup > 0 ? `, after one unmeasured warm-up burst of ${config.warmup} transfers per target.` : ', no warm-up.'),
   );
   for (const r of runs) {
     const t = r.target;
