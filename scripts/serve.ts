@@ -132,7 +132,8 @@ async function tracked<T>(role: string, start: () => Promise<T>): Promise<T> {
 function lowerPriority(pid: number, priority: 'idle' | number): void {
   if (priority === 'idle') {
     try {
-      return idleProcess(pid);
+      idleProcess(pid);
+      return;
     } catch (e) {
       console.warn(`could not make the prover SCHED_IDLE (${(e as Error).message.split('\n')[0]}); using niceness 19`);
     }

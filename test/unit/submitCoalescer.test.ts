@@ -110,7 +110,13 @@ describe('submission coalescer', () => {
     const byPort: string[] = [];
     const labelled = (name: string): SubmitPort => {
       const inner = port({ latencyMs: 25 });
-      return { ...inner, submit: (txs) => (byPort.push(`${name}:${txs.length}`), inner.submit(txs)) };
+      return {
+        ...inner,
+        submit: (txs) => {
+          byPort.push(`${name}:${txs.length}`);
+          return inner.submit(txs);
+        },
+      };
     };
     const answers = [coalescer.submit(a, labelled('a'))];
     await sleep(3);

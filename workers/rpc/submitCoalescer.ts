@@ -114,7 +114,7 @@ export class SubmitCoalescer {
           try {
             // Plain copies: what a call returns belongs to the request that made it.
             const results = JSON.parse(JSON.stringify(await port.submit(batch.map((w) => w.tx)))) as SubmitResult[];
-            batch.forEach((w, i) => this.answer(w, me, answerMe, { kind: 'result', result: results[i] }));
+            for (const [i, w] of batch.entries()) this.answer(w, me, answerMe, { kind: 'result', result: results[i] });
           } catch (e) {
             const error = new Error(e instanceof Error ? e.message : String(e));
             for (const w of batch) this.answer(w, me, answerMe, { kind: 'error', error });
