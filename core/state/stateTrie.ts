@@ -11,9 +11,9 @@ export interface TrieNodeSource {
 }
 
 /**
- * EthereumJS trie database over committed nodes plus an in-memory write buffer. Nodes are
- * content-addressed and never deleted, so old roots stay provable (eth_getProof at past blocks).
- * The sequencer drains the buffer into its block transaction.
+ * EthereumJS trie database over committed nodes plus an in-memory write buffer, for the reads that
+ * still go through the EthereumJS trie (eth_getProof, past state, the witness); updates go through
+ * TrieBatch (mpt.ts). Nodes are content-addressed and never deleted, so old roots stay provable.
  */
 export class BufferedTrieDb implements DB<string, Uint8Array> {
   readonly pending = new Map<string, Uint8Array>();
