@@ -112,20 +112,25 @@ async function main(): Promise<number> {
       ),
     );
 
+    /** One burst of `transfers` from the senders against `r`, its CPU measured when `measureCpu`. */
+    const burst = (r: TargetRuns, phase: string, transfers: number, measureCpu: boolean) =>
+      runBurst(r.target.url, {
+        chainId: chainIds.get(r.target.url) as number,
+        senders,
+        sink,
+        transfers,
+        pollMs: opts.pollMs,
+        deadline: deadline(`${phase} on ${r.target.name}`, timeoutMs),
+        cpu: measureCpu && r.target.cpuRoles && procfsAvailable ? () => cpuSnapshot(r.target.cpuRoles?.() ?? {}) : undefined,
+      });
+
     // One unmeasured burst per target: the chain's three V8 runtimes and the client's compile their
     // hot paths here rather than in the first measured burst.
     if (opts.warmup > 0) {
       for (const r of live()) {
         await guard(r, 'warm-up', async () => {
           await prepare(r, 'warm-up');
-          const res = await runBurst(r.target.url, {
-            chainId: chainIds.get(r.target.url) as number,
-            senders,
-            sink,
-            transfers: opts.warmup,
-            pollMs: opts.pollMs,
-            deadline: deadline(`warm-up burst on ${r.target.name}`, timeoutMs),
-          });
+          const res = await burst(r, 'warm-up burst', opts.warmup, false);
           log(`${r.target.name} warm-up: ${opts.warmup} transfers, ${res.tps.toFixed(0)} tx/s (not counted)`);
         });
       }
@@ -139,15 +144,7 @@ async function main(): Promise<number> {
       for (const r of live()) {
         await guard(r, `burst #${rep}`, async () => {
           await prepare(r, `burst #${rep}`);
-          const res = await runBurst(r.target.url, {
-            chainId: chainIds.get(r.target.url) as number,
-            senders,
-            sink,
-            transfers: opts.transfers,
-            pollMs: opts.pollMs,
-            deadline: deadline(`burst #${rep} on ${r.target.name}`, timeoutMs),
-            cpu: r.target.cpuRoles && procfsAvailable ? () => cpuSnapshot(r.target.cpuRoles?.() ?? {}) : undefined,
-          });
+          const res = await burst(r, `burst #${rep}`, opts.transfers, true);
           r.burst.push(res);
           log(
             `${r.target.name} burst #${rep}: ${res.tps.toFixed(0)} tx/s (last send ${res.sendMs.toFixed(0)} ms, last receipt ${res.totalMs.toFixed(0)} ms, ${res.blocks} blocks)`,

@@ -1,6 +1,7 @@
 import { RLP } from '@ethereumjs/rlp';
 import { bytesToHex, type Hex, hexToBytes } from '../chain/hex.ts';
 import { keccak } from '../chain/keccak.ts';
+import { EMPTY_TRIE_ROOT } from './types.ts';
 
 /**
  * Ethereum's Merkle-Patricia trie, updated in batches: all of a block's changes to one trie are
@@ -44,8 +45,6 @@ interface Branch {
 type TrieNode = Leaf | Extension | Branch;
 
 type RlpItem = Uint8Array | RlpItem[];
-
-export const EMPTY_ROOT: Hex = '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421';
 
 export function secureKey(key: Hex | Uint8Array): Uint8Array {
   return keccak(typeof key === 'string' ? hexToBytes(key) : key);
@@ -105,22 +104,13 @@ function decodeChild(item: RlpItem): Child {
   throw new Error(`malformed trie node: a child reference of ${item.length} bytes`);
 }
 
-// ---- RLP of already encoded items -----------------------------------------------------------
+// ---- RLP lists of already encoded items (a child embedded in its parent is spliced in as it is) -----------------------------------------------------------
 
 function lengthPrefix(len: number, short: number): Uint8Array {
   if (len < 56) return Uint8Array.of(short + len);
   const bytes: number[] = [];
   for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
   return Uint8Array.of(short + 55 + bytes.length, ...bytes);
-}
-
-function encodeBytes(b: Uint8Array): Uint8Array {
-  if (b.length === 1 && b[0] < 0x80) return b;
-  const prefix = lengthPrefix(b.length, 0x80);
-  const out = new Uint8Array(prefix.length + b.length);
-  out.set(prefix);
-  out.set(b, prefix.length);
-  return out;
 }
 
 function encodeList(items: Uint8Array[]): Uint8Array {
@@ -149,7 +139,7 @@ export class TrieBatch {
 
   constructor(root: Hex, load: NodeLoader) {
     this.load = load;
-    this.root = root === EMPTY_ROOT ? null : { kind: 'hash', hash: hexToBytes(root) };
+    this.root = root === EMPTY_TRIE_ROOT ? null : { kind: 'hash', hash: hexToBytes(root) };
   }
 
   private async resolve(child: HashRef): Promise<TrieNode> {
@@ -270,7 +260,7 @@ export class TrieBatch {
    */
   commit(out: Map<string, Uint8Array>): Hex {
     const root = this.root;
-    if (root === null) return EMPTY_ROOT;
+    if (root === null) return EMPTY_TRIE_ROOT;
     if (root.kind === 'hash') return bytesToHex(root.hash);
     if (root.stored instanceof Uint8Array) return bytesToHex(root.stored);
     const enc = this.encode(root, out);
@@ -283,12 +273,12 @@ export class TrieBatch {
   private encode(node: TrieNode, out: Map<string, Uint8Array>): Uint8Array {
     switch (node.kind) {
       case 'leaf':
-        return encodeList([encodeBytes(encodePath(node.path, true)), encodeBytes(node.value)]);
+        return encodeList([RLP.encode(encodePath(node.path, true)), RLP.encode(node.value)]);
       case 'ext':
-        return encodeList([encodeBytes(encodePath(node.path, false)), this.reference(node.child, out)]);
+        return encodeList([RLP.encode(encodePath(node.path, false)), this.reference(node.child, out)]);
       case 'branch': {
         const items = node.children.map((c) => this.reference(c, out));
-        items.push(node.value ? encodeBytes(node.value) : EMPTY_ITEM);
+        items.push(node.value ? RLP.encode(node.value) : EMPTY_ITEM);
         return encodeList(items);
       }
     }
@@ -297,8 +287,8 @@ export class TrieBatch {
   /** How a parent refers to a child: its hash, or the child itself when it encodes in under 32 bytes. */
   private reference(child: Child, out: Map<string, Uint8Array>): Uint8Array {
     if (child === null) return EMPTY_ITEM;
-    if (child.kind === 'hash') return encodeBytes(child.hash);
-    if (child.stored instanceof Uint8Array) return encodeBytes(child.stored);
+    if (child.kind === 'hash') return RLP.encode(child.hash);
+    if (child.stored instanceof Uint8Array) return RLP.encode(child.stored);
     const enc = this.encode(child, out);
     if (enc.length < 32) {
       child.stored = true;
@@ -307,7 +297,7 @@ export class TrieBatch {
     const hash = keccak(enc);
     out.set(bytesToHex(hash).slice(2), enc);
     child.stored = hash;
-    return encodeBytes(hash);
+    return RLP.encode(hash);
   }
 }
 

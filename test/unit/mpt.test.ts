@@ -8,7 +8,8 @@ import { RLP } from '@ethereumjs/rlp';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../core/chain/hex.ts';
 import { orderedTrieRoot } from '../../core/execution/orderedTrie.ts';
-import { EMPTY_ROOT, TrieBatch } from '../../core/state/mpt.ts';
+import { TrieBatch } from '../../core/state/mpt.ts';
+import { EMPTY_TRIE_ROOT } from '../../core/state/types.ts';
 
 /** Small deterministic PRNG (mulberry32), so a failing seed reproduces. */
 function prng(seed: number) {
@@ -41,7 +42,7 @@ async function compare(seed: number, shape: Shape, batches: number, opsPerBatch:
   const store = new Map<string, Uint8Array>();
   const model = new Map<string, Uint8Array>();
   const keys: Uint8Array[] = [];
-  let root = EMPTY_ROOT;
+  let root = EMPTY_TRIE_ROOT;
   let batch = new TrieBatch(root, (k) => store.get(k));
   for (let b = 0; b < batches; b++) {
     if (!reuse) batch = new TrieBatch(root, (k) => store.get(k));
@@ -110,19 +111,19 @@ describe('batched Merkle-Patricia trie', () => {
 
   it('returns to the empty root when every key is deleted', async () => {
     const store = new Map<string, Uint8Array>();
-    const batch = new TrieBatch(EMPTY_ROOT, (k) => store.get(k));
+    const batch = new TrieBatch(EMPTY_TRIE_ROOT, (k) => store.get(k));
     const keys = [Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 4), Uint8Array.of(1, 3), Uint8Array.of(9)];
     for (const k of keys) await batch.put(k, Uint8Array.of(7, 7, 7));
     const root = batch.commit(store);
-    expect(root).not.toBe(EMPTY_ROOT);
+    expect(root).not.toBe(EMPTY_TRIE_ROOT);
     const again = new TrieBatch(root, (k) => store.get(k));
     for (const k of keys) await again.del(k);
-    expect(again.commit(new Map())).toBe(EMPTY_ROOT);
+    expect(again.commit(new Map())).toBe(EMPTY_TRIE_ROOT);
   });
 
   it('refuses to guess when a node is missing from the store', async () => {
     const store = new Map<string, Uint8Array>();
-    const batch = new TrieBatch(EMPTY_ROOT, (k) => store.get(k));
+    const batch = new TrieBatch(EMPTY_TRIE_ROOT, (k) => store.get(k));
     for (let i = 0; i < 40; i++) await batch.put(Uint8Array.of(i, i, i), new Uint8Array(40).fill(i));
     const root = batch.commit(store);
     const someKey = [...store.keys()].find((k) => `0x${k}` !== root) as string;

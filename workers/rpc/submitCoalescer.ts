@@ -98,9 +98,9 @@ export class SubmitCoalescer {
    * as the call carrying `me` is answered.
    */
   private lead(me: Waiting, port: SubmitPort, epoch: number): Promise<SubmitResult> {
-    let answerMe: { resolve: (r: SubmitResult) => void; reject: (e: unknown) => void } | undefined;
+    // The leader is answered like the others, through its own entry.
     const mine = new Promise<SubmitResult>((resolve, reject) => {
-      answerMe = { resolve, reject };
+      me.notify = (turn) => (turn.kind === 'result' ? resolve(turn.result) : turn.kind === 'error' ? reject(turn.error) : undefined);
     });
     // Its own transaction goes in the first call, whatever queued before it.
     const at = this.queue.indexOf(me);
@@ -114,10 +114,10 @@ export class SubmitCoalescer {
           try {
             // Plain copies: what a call returns belongs to the request that made it.
             const results = JSON.parse(JSON.stringify(await port.submit(batch.map((w) => w.tx)))) as SubmitResult[];
-            for (const [i, w] of batch.entries()) this.answer(w, me, answerMe, { kind: 'result', result: results[i] });
+            for (const [i, w] of batch.entries()) w.notify?.({ kind: 'result', result: results[i] });
           } catch (e) {
             const error = new Error(e instanceof Error ? e.message : String(e));
-            for (const w of batch) this.answer(w, me, answerMe, { kind: 'error', error });
+            for (const w of batch) w.notify?.({ kind: 'error', error });
           }
         }
       } finally {
@@ -126,15 +126,6 @@ export class SubmitCoalescer {
     };
     port.waitUntil(run());
     return mine;
-  }
-
-  private answer(w: Waiting, me: Waiting, answerMe: { resolve: (r: SubmitResult) => void; reject: (e: unknown) => void } | undefined, turn: Turn): void {
-    if (w === me) {
-      if (turn.kind === 'result') answerMe?.resolve(turn.result);
-      else if (turn.kind === 'error') answerMe?.reject(turn.error);
-      return;
-    }
-    w.notify?.(turn);
   }
 
   /** The queue's head, up to the limits of one call (at least one transaction). */
