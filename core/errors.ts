@@ -45,6 +45,12 @@ export class ServerError extends RpcError {
     super(-32000, message, data);
   }
 }
+/** Geth's answer when a call runs out of time: -32000 "execution aborted (timeout = 5s)" (the duration as Go prints it). */
+export class ExecutionTimeoutError extends ServerError {
+  constructor(timeoutMs: number) {
+    super(`execution aborted (timeout = ${timeoutMs < 1000 ? `${timeoutMs}ms` : `${timeoutMs / 1000}s`})`);
+  }
+}
 export class ResourceNotFoundError extends RpcError {
   constructor(message: string) {
     super(-32001, message);

@@ -4,10 +4,10 @@ import { type ChainConfig, parseChainConfig } from '../core/chain/config.ts';
 import type { Hex } from '../core/chain/hex.ts';
 import type { RpcReceipt, RpcTransaction } from '../core/chain/types.ts';
 import { type ErrorObject, toErrorObject } from '../core/errors.ts';
-import type { CallRequest } from '../core/execution/call.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
 import { type L1Progress, type OutboxEntry, SequencerCore, type SubmitResult, type WithdrawalProof } from '../core/sequencer/sequencer.ts';
+import { unindexedBlocks } from '../core/sequencer/unindexed.ts';
 import { coreChainPort } from '../core/settlement/chainPort.ts';
 import type { ChainPort } from '../core/settlement/settler.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
@@ -15,20 +15,10 @@ import type { Env } from '../workers/env.ts';
 import { flushOutboxEntries } from '../workers/index-db/writer.ts';
 import { type ProvingJob, traceKey } from '../workers/prover/jobs.ts';
 import { doSql } from './doSql.ts';
+import { type Outcome, outcome } from './outcome.ts';
 
 /** Blocks written to D1 per batch by one outbox flush. */
 const OUTBOX_BATCH = 32;
-
-/** A result or the error to answer with: errors cross the RPC boundary as plain objects. */
-export type Outcome<T> = { ok: T } | { error: ErrorObject };
-
-async function outcome<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: await fn() };
-  } catch (e) {
-    return { error: toErrorObject(e) };
-  }
-}
 
 /**
  * The sequencer Durable Object: a thin shell that schedules the runtime-free SequencerCore.
@@ -315,16 +305,12 @@ export class Sequencer extends DurableObject<Env> {
     return outcome(() => this.queries.storage(address, slot, number));
   }
 
-  async call(req: CallRequest, number: bigint): Promise<Outcome<Hex>> {
-    return outcome(() => this.queries.call(req, number));
-  }
-
-  async estimateGas(req: CallRequest, number: bigint): Promise<Outcome<bigint>> {
-    return outcome(() => this.queries.estimateGas(req, number));
-  }
-
-  async createAccessList(req: CallRequest, number: bigint) {
-    return outcome(() => this.queries.createAccessList(req, number));
+  /**
+   * The simulators' feed: blocks the D1 index does not hold yet, with their state changes. Calls,
+   * estimates and access lists execute in the Simulator Durable Objects, never on this thread.
+   */
+  unindexed(after: number, limit: number) {
+    return unindexedBlocks(this.core, after, limit);
   }
 
   async proof(address: Hex, slots: Hex[], number: bigint) {

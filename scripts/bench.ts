@@ -124,7 +124,7 @@ async function main(): Promise<number> {
         cpu: measureCpu && r.target.cpuRoles && procfsAvailable ? () => cpuSnapshot(r.target.cpuRoles?.() ?? {}) : undefined,
       });
 
-    // One unmeasured burst per target: the chain's three V8 runtimes and the client's compile their
+    // One unmeasured burst per target: the chain's V8 runtimes and the client's compile their
     // hot paths here rather than in the first measured burst.
     if (opts.warmup > 0) {
       for (const r of live()) {

@@ -2,11 +2,12 @@
  * The local runtime: the Worker exactly as `wrangler deploy` bundles it, served by Miniflare
  * (workerd) with every binding of wrangler.toml (Durable Object, D1, R2, Queues) persisted under
  * one folder, and the cron handler fired on a timer. The edge Worker, the Sequencer Durable Object
- * and the prover (queue consumer, with the Settlement Durable Object) run in three workerd processes. Miniflare is driven directly rather than through
+ * the prover (queue consumer, with the Settlement Durable Object) and the Simulator Durable Objects
+ * (eth_call and friends) run in four workerd processes. Miniflare is driven directly rather than through
  * `wrangler dev`, whose extra proxy hop halves request throughput (see
  * docs/decisions/0003-local-runtime-miniflare.md).
  *
- *   node scripts/serve.ts [--port 8787] [--persist DIR] [--cron-interval-ms MS] [--var NAME=VALUE]... [--prover-priority idle|N] [--inspector-port N] [--sequencer-inspector-port N] [--prover-inspector-port N]
+ *   node scripts/serve.ts --help   (every flag)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -21,7 +22,8 @@ import { childrenOf, idleProcess, reniceProcess } from './lib/procfs.ts';
 const HELP = `usage: node scripts/serve.ts [options]
 
 Serves the chain's Worker locally (Miniflare/workerd) and prints "ready <url>" when it answers,
-after a line "processes sequencer=PID prover=PID edge=PID" naming its three workerd processes.
+after a line "processes sequencer=PID prover=PID simulator=PID edge=PID" naming its four workerd
+processes.
 
   --port N               port on 127.0.0.1 (default 8787)
   --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
@@ -31,9 +33,12 @@ after a line "processes sequencer=PID prover=PID edge=PID" naming its three work
                          SCHED_IDLE through chrt, niceness 19 where that fails) or a niceness 0..19.
                          Proving is background work that must not take the sequencer's or the
                          edge's CPU (docs/decisions/0008)
+  --simulator-priority P the same for the simulator's workerd process (eth_call, eth_estimateGas,
+                         eth_createAccessList), default niceness 10 (docs/decisions/0013)
   --inspector-port N     expose the edge workerd's DevTools inspector (CPU profiles of the Worker)
-  --sequencer-inspector-port N, --prover-inspector-port N
-                         the same for the sequencer's and the prover's workerd (scripts/profile.ts)
+  --sequencer-inspector-port N, --prover-inspector-port N, --simulator-inspector-port N
+                         the same for the sequencer's, the prover's and the simulator's workerd
+                         (scripts/profile.ts)
   --help                 this text`;
 
 const { values } = parseArgs({
@@ -45,6 +50,8 @@ const { values } = parseArgs({
     'sequencer-inspector-port': { type: 'string' },
     'prover-inspector-port': { type: 'string' },
     'prover-priority': { type: 'string', default: 'idle' },
+    'simulator-inspector-port': { type: 'string' },
+    'simulator-priority': { type: 'string', default: '10' },
     var: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -54,11 +61,16 @@ if (values.help) {
   process.exit(0);
 }
 
-const proverPriority = values['prover-priority'] === 'idle' ? 'idle' : Number(values['prover-priority']);
-if (proverPriority !== 'idle' && (!Number.isInteger(proverPriority) || proverPriority < 0 || proverPriority > 19)) {
-  console.error(`--prover-priority wants idle or an integer niceness 0..19, got ${values['prover-priority']}`);
-  process.exit(2);
+function priorityFlag(flag: 'prover-priority' | 'simulator-priority'): 'idle' | number {
+  const p = values[flag] === 'idle' ? 'idle' : Number(values[flag]);
+  if (p !== 'idle' && (!Number.isInteger(p) || p < 0 || p > 19)) {
+    console.error(`--${flag} wants idle or an integer niceness 0..19, got ${values[flag]}`);
+    process.exit(2);
+  }
+  return p;
 }
+const proverPriority = priorityFlag('prover-priority');
+const simulatorPriority = priorityFlag('simulator-priority');
 
 const persist = resolve(values.persist);
 mkdirSync(persist, { recursive: true });
@@ -90,7 +102,7 @@ for (const v of values.var) {
   vars[v.slice(0, eq)] = v.slice(eq + 1);
 }
 
-// Three workerd processes, as in production where edge isolates, the Durable Object and queue
+// Four workerd processes, as in production where edge isolates, the Durable Object and queue
 // consumers run on different machines: workerd runs all services of a process on one thread, so one
 // process would cap the whole chain at one core (docs/decisions/0003). They share the persisted D1
 // and R2 files and meet (Durable Object calls, queue deliveries) through a dev registry made fresh
@@ -114,10 +126,13 @@ async function host(name: string, overrides: Record<string, unknown>, sharedOver
   return mf;
 }
 const PROVER_SCRIPT = 'edge-rollup-prover';
+const SIMULATOR_SCRIPT = 'edge-rollup-simulator';
 const sequencerObject = { className: 'Sequencer', useSQLite: true };
 const settlementObject = { className: 'Settlement', useSQLite: true };
+const simulatorObject = { className: 'Simulator', useSQLite: true };
 const remoteSequencer = { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT };
 const remoteSettlement = { className: 'Settlement', scriptName: PROVER_SCRIPT };
+const remoteSimulator = { className: 'Simulator', scriptName: SIMULATOR_SCRIPT };
 
 /** The workerd process each host runs in, found as the child that appeared while it started. */
 const hostPids: Record<string, number | undefined> = {};
@@ -129,30 +144,30 @@ async function tracked<T>(role: string, start: () => Promise<T>): Promise<T> {
 }
 
 /** Lowers a process's CPU priority: SCHED_IDLE, or niceness 19 where that fails; a warning if neither works. */
-function lowerPriority(pid: number, priority: 'idle' | number): void {
+function lowerPriority(role: string, pid: number, priority: 'idle' | number): void {
   if (priority === 'idle') {
     try {
       idleProcess(pid);
       return;
     } catch (e) {
-      console.warn(`could not make the prover SCHED_IDLE (${(e as Error).message.split('\n')[0]}); using niceness 19`);
+      console.warn(`could not make the ${role} SCHED_IDLE (${(e as Error).message.split('\n')[0]}); using niceness 19`);
     }
   }
   try {
     reniceProcess(pid, priority === 'idle' ? 19 : priority);
   } catch (e) {
-    console.warn(`could not lower the prover's CPU priority: ${(e as Error).message}`);
+    console.warn(`could not lower the ${role}'s CPU priority: ${(e as Error).message}`);
   }
 }
 
 // The sequencer host: the Sequencer Durable Object with its SQLite, the D1 writes of its outbox,
 // R2, the queue's producer side.
-const inspector = (flag: 'sequencer-inspector-port' | 'prover-inspector-port' | 'inspector-port') =>
+const inspector = (flag: 'sequencer-inspector-port' | 'prover-inspector-port' | 'simulator-inspector-port' | 'inspector-port') =>
   values[flag] ? { inspectorPort: Number(values[flag]) } : {};
 const sequencerHost = await tracked('sequencer', () =>
   host(
     SEQUENCER_SCRIPT,
-    { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement } },
+    { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement, SIMULATOR: remoteSimulator } },
     inspector('sequencer-inspector-port'),
   ),
 );
@@ -164,9 +179,26 @@ const sequencerHost = await tracked('sequencer', () =>
 // so the process runs at the lowest priority (SCHED_IDLE): proving catches up when the load pauses
 // instead of slowing the acknowledgement of every transaction (docs/decisions/0008).
 const proverHost = await tracked('prover', () =>
-  host(PROVER_SCRIPT, { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject } }, inspector('prover-inspector-port')),
+  host(
+    PROVER_SCRIPT,
+    { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject, SIMULATOR: remoteSimulator } },
+    inspector('prover-inspector-port'),
+  ),
 );
-if (proverPriority !== 0 && hostPids.prover !== undefined) lowerPriority(hostPids.prover, proverPriority);
+if (proverPriority !== 0 && hostPids.prover !== undefined) lowerPriority('prover', hostPids.prover, proverPriority);
+
+// The simulator host: the Simulator Durable Objects that execute eth_call, eth_estimateGas and
+// eth_createAccessList over D1 and the sequencer's unindexed blocks. On Cloudflare they run on
+// other machines than the sequencer; here they share its cores, so (like the prover) the process
+// runs at a lower priority: a flood of heavy calls slows calls, not blocks (docs/decisions/0013).
+const simulatorHost = await tracked('simulator', () =>
+  host(
+    SIMULATOR_SCRIPT,
+    { queueConsumers: undefined, durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement, SIMULATOR: simulatorObject } },
+    inspector('simulator-inspector-port'),
+  ),
+);
+if (simulatorPriority !== 0 && hostPids.simulator !== undefined) lowerPriority('simulator', hostPids.simulator, simulatorPriority);
 
 // The edge: the JSON-RPC Worker on its own socket (no Miniflare entry-worker hop), reading D1 and
 // calling the Durable Objects in the other processes.
@@ -174,7 +206,7 @@ const edge = await tracked('edge', () =>
   host(
     'edge-rollup',
     {
-      durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement },
+      durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement, SIMULATOR: remoteSimulator },
       queueConsumers: undefined,
       unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
     },
@@ -205,6 +237,7 @@ const shutdown = async () => {
   if (cron) clearInterval(cron);
   await edge.dispose();
   await proverHost.dispose();
+  await simulatorHost.dispose();
   await sequencerHost.dispose();
   rmSync(registry, { recursive: true, force: true });
   process.exit(0);

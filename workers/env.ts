@@ -1,10 +1,16 @@
 import type { ChainVars } from '../core/chain/config.ts';
+import type { CallLimitVars } from '../core/simulation/limits.ts';
 import type { Sequencer } from '../durable-objects/sequencer.ts';
 import type { Settlement } from '../durable-objects/settlement.ts';
+import type { Simulator } from '../durable-objects/simulator.ts';
 
 /** Bindings declared in wrangler.toml. */
-export interface Env extends ChainVars {
+export interface Env extends ChainVars, CallLimitVars {
   SEQUENCER: DurableObjectNamespace<Sequencer>;
+  /** Read-only execution (eth_call and friends), off the sequencer's thread. */
+  SIMULATOR: DurableObjectNamespace<Simulator>;
+  /** How many Simulator objects the edge spreads executions over (default 4). */
+  SIMULATOR_REPLICAS?: string;
   SETTLEMENT: DurableObjectNamespace<Settlement>;
   INDEX_DB: D1Database;
   STATE_SHARD_0: D1Database;

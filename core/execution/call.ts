@@ -1,10 +1,11 @@
+import type { EVMOpts } from '@ethereumjs/evm';
 import { createTx, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
 import { type Account, Address } from '@ethereumjs/util';
 import { type RunTxResult, runTx } from '@ethereumjs/vm';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { bytesToHex, type Hex, hexToBytes, toQuantity } from '../chain/hex.ts';
-import { ExecutionRevertedError, InvalidParamsError, ServerError } from '../errors.ts';
+import { ExecutionRevertedError, ExecutionTimeoutError, InvalidParamsError, RpcError, ServerError } from '../errors.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import { EMPTY_CODE_HASH, type StateReader } from '../state/types.ts';
 import { ethereumjsReason } from './errors.ts';
@@ -82,9 +83,14 @@ class CallStateManager extends OverlayStateManager {
   }
 }
 
-/** An executor for calls: its state manager lets contracts be the sender (see CallStateManager). */
-export function callExecutor(config: ChainConfig, reader: StateReader): Executor {
-  return new Executor(config, new CallStateManager(reader));
+const NO_STATE: StateReader = { account: () => undefined, storage: () => '0x', code: () => undefined };
+
+/**
+ * An executor for calls: its state manager lets contracts be the sender (see CallStateManager);
+ * `evmOpts` carries the metered opcodes of core/simulation/meter.ts.
+ */
+export function callExecutor(config: ChainConfig, evmOpts?: EVMOpts): Executor {
+  return new Executor(config, new CallStateManager(NO_STATE), evmOpts);
 }
 
 /** The reason geth puts in "execution reverted: <reason>" for Error(string) and Panic(uint256). */
@@ -154,7 +160,7 @@ export async function simulate(
   const hasFees = req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined;
   const callEnv: BlockEnv = hasFees ? env : { ...env, baseFeePerGas: 0n };
   const from = (req.from ?? ZERO_ADDRESS).toLowerCase() as Hex;
-  const exec = opts.executor ?? callExecutor(config, reader);
+  const exec = opts.executor ?? callExecutor(config);
   (exec.state as CallStateManager).forCall(reader, from);
   const vm = await exec.prepare(reader, blockHash);
   const fromAccount = await reader.account(from);
@@ -171,6 +177,8 @@ export async function simulate(
       reportAccessList: opts.reportAccessList,
     });
   } catch (e) {
+    // Our own errors (a time limit, a failed state read) pass through as they are.
+    if (e instanceof RpcError) throw e;
     throw new ServerError(ethereumjsReason(e));
   }
   return { result, returnData: bytesToHex(result.execResult.returnValue) };
@@ -185,8 +193,9 @@ export function throwIfFailed(outcome: CallOutcome): void {
 }
 
 /**
- * Smallest gas limit with which the call succeeds: one run at the cap, then a binary search
- * from the gas it used, stopping within 1.5% as geth does.
+ * Smallest gas limit with which the call succeeds: one run at the cap (`req.gas`, else the block's
+ * gas limit), then a binary search from the gas it used, stopping within 1.5% as geth does.
+ * `between` runs before each run (the simulator checks its time limit there).
  */
 export async function estimateGas(
   config: ChainConfig,
@@ -194,7 +203,8 @@ export async function estimateGas(
   reader: StateReader,
   blockHash: BlockHashLookup,
   req: CallRequest,
-  executor: Executor = callExecutor(config, reader),
+  executor: Executor = callExecutor(config),
+  between: () => void = () => {},
 ): Promise<bigint> {
   const cap = req.gas ?? env.gasLimit;
   // A plain value transfer to an account without code costs exactly 21000, as geth answers.
@@ -209,10 +219,13 @@ export async function estimateGas(
   const atCap = await simulate(config, env, reader, blockHash, req, { gasLimit: cap, executor });
   throwIfFailed(atCap);
   const ok = async (gas: bigint) => {
+    between();
     try {
       const o = await simulate(config, env, reader, blockHash, req, { gasLimit: gas, executor });
       return !o.result.execResult.exceptionError;
-    } catch {
+    } catch (e) {
+      // Too little gas can make the run itself fail; running out of time ends the search.
+      if (e instanceof ExecutionTimeoutError) throw e;
       return false;
     }
   };

@@ -1,4 +1,5 @@
 import { createBlock } from '@ethereumjs/block';
+import type { EVMOpts } from '@ethereumjs/evm';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { Address } from '@ethereumjs/util';
 import { createVM, encodeReceipt, type RunTxResult, runTx, type VM } from '@ethereumjs/vm';
@@ -67,8 +68,8 @@ export interface BlockInput {
   txs: ExecutableTx[];
 }
 
-/** Recent block hashes for the BLOCKHASH opcode (the previous 256 blocks). */
-export type BlockHashLookup = (number: bigint) => Hex | undefined;
+/** Recent block hashes for the BLOCKHASH opcode (the previous 256 blocks); calls may look them up asynchronously. */
+export type BlockHashLookup = (number: bigint) => Hex | undefined | Promise<Hex | undefined>;
 
 export function materialize(t: ExecutableTx, chainId: bigint): TypedTransaction {
   const tx = createTxFromRLP(hexToBytes(t.raw), { common: chainCommon(chainId) });
@@ -89,12 +90,15 @@ const NO_STATE: StateReader = { account: () => undefined, storage: () => '0x', c
 export class Executor {
   readonly state: OverlayStateManager;
   private readonly config: ChainConfig;
+  private readonly evmOpts: EVMOpts | undefined;
   private vm: VM | undefined;
   private hashes: BlockHashLookup = () => undefined;
 
-  constructor(config: ChainConfig, state: OverlayStateManager = new OverlayStateManager(NO_STATE)) {
+  /** `evmOpts`: extra EVM options, e.g. the metered opcodes of call simulation (core/simulation/meter.ts). */
+  constructor(config: ChainConfig, state: OverlayStateManager = new OverlayStateManager(NO_STATE), evmOpts?: EVMOpts) {
     this.config = config;
     this.state = state;
+    this.evmOpts = evmOpts;
   }
 
   async prepare(reader: StateReader, blockHash: BlockHashLookup): Promise<VM> {
@@ -103,9 +107,10 @@ export class Executor {
     this.vm ??= await createVM({
       common: chainCommon(this.config.chainId),
       stateManager: this.state,
+      evmOpts: this.evmOpts,
       blockchain: {
         getBlock: async (n: number) => {
-          const h = this.hashes(BigInt(n));
+          const h = await this.hashes(BigInt(n));
           return { hash: () => (h ? hexToBytes(h) : new Uint8Array(32)) };
         },
         putBlock: async () => {},

@@ -1,23 +1,20 @@
 import { type Hex, hexToBigInt, lower } from '../chain/hex.ts';
 import type { RpcBlockHeader } from '../chain/types.ts';
 import { ServerError } from '../errors.ts';
-import { type CallRequest, callExecutor, estimateGas, simulate, throwIfFailed } from '../execution/call.ts';
-import type { BlockEnv, Executor } from '../execution/executeBlock.ts';
 import { accountProof } from '../state/proof.ts';
 import { TrieStateReader } from '../state/trieState.ts';
 import type { StateReader } from '../state/types.ts';
 import type { SequencerCore } from './sequencer.ts';
 
 /**
- * State queries at a sealed block, answered by the sequencer: the head from its flat state,
- * older blocks through the state trie at their root.
+ * State reads at a sealed block, answered by the sequencer: the head from its flat state, older
+ * blocks through the state trie at their root. Executions (calls, estimates) run elsewhere:
+ * core/simulation.
  */
 export class StateQueries {
   private readonly core: SequencerCore;
-  private readonly executor: Executor;
   constructor(core: SequencerCore) {
     this.core = core;
-    this.executor = callExecutor(core.config, core.state);
   }
 
   header(number: bigint): RpcBlockHeader {
@@ -31,20 +28,6 @@ export class StateQueries {
   reader(number: bigint): StateReader {
     if (number === this.core.headNumber) return this.core.state;
     return new TrieStateReader(this.header(number).stateRoot, this.core.state, this.core.state);
-  }
-
-  /** The environment calls at `number` execute in: that block's own header fields. */
-  env(number: bigint): BlockEnv {
-    const h = this.header(number);
-    return {
-      number: BigInt(h.number),
-      parentHash: h.parentHash,
-      timestamp: BigInt(h.timestamp),
-      baseFeePerGas: BigInt(h.baseFeePerGas),
-      gasLimit: BigInt(h.gasLimit),
-      coinbase: h.miner,
-      prevRandao: h.mixHash,
-    };
   }
 
   async balance(address: Hex, number: bigint): Promise<bigint> {
@@ -65,31 +48,6 @@ export class StateQueries {
   async storage(address: Hex, slot: Hex, number: bigint): Promise<Hex> {
     const v = await this.reader(number).storage(lower(address), lower(slot));
     return `0x${hexToBigInt(v).toString(16).padStart(64, '0')}`;
-  }
-
-  private blockHashes = (n: bigint) => this.core.block(n, false)?.hash;
-
-  async call(req: CallRequest, number: bigint): Promise<Hex> {
-    const outcome = await simulate(this.core.config, this.env(number), this.reader(number), this.blockHashes, req, { executor: this.executor });
-    throwIfFailed(outcome);
-    return outcome.returnData;
-  }
-
-  async estimateGas(req: CallRequest, number: bigint): Promise<bigint> {
-    return estimateGas(this.core.config, this.env(number), this.reader(number), this.blockHashes, req, this.executor);
-  }
-
-  async createAccessList(req: CallRequest, number: bigint) {
-    const outcome = await simulate(this.core.config, this.env(number), this.reader(number), this.blockHashes, req, {
-      reportAccessList: true,
-      executor: this.executor,
-    });
-    const err = outcome.result.execResult.exceptionError;
-    return {
-      accessList: (outcome.result.accessList ?? []).map((e) => ({ address: e.address as Hex, storageKeys: e.storageKeys as Hex[] })),
-      gasUsed: outcome.result.totalGasSpent,
-      error: err ? (err.error === 'revert' ? 'execution reverted' : err.error) : undefined,
-    };
   }
 
   async proof(address: Hex, slots: Hex[], number: bigint) {

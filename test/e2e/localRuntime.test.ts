@@ -1,7 +1,7 @@
 /**
- * The local runtime's processes (scripts/serve.ts): three workerd hosts named by role, the prover
- * at the lowest CPU priority, SCHED_IDLE (docs/decisions/0008), and the CPU accounting the
- * benchmark reports.
+ * The local runtime's processes (scripts/serve.ts): four workerd hosts named by role, the prover
+ * at the lowest CPU priority, SCHED_IDLE (docs/decisions/0008), the simulator at niceness 10
+ * (docs/decisions/0013), and the CPU accounting the benchmark reports.
  */
 import { spawnSync } from 'node:child_process';
 import { getPriority } from 'node:os';
@@ -17,15 +17,16 @@ const chrtAvailable = spawnSync('chrt', ['--version']).status === 0;
 describe.skipIf(!processes || !procfsAvailable)('local runtime processes', () => {
   const roles = processes ?? {};
 
-  it('names three distinct live workerd processes', () => {
-    expect(Object.keys(roles).sort()).toEqual(['edge', 'prover', 'sequencer']);
-    expect(new Set(Object.values(roles)).size).toBe(3);
+  it('names four distinct live workerd processes', () => {
+    expect(Object.keys(roles).sort()).toEqual(['edge', 'prover', 'sequencer', 'simulator']);
+    expect(new Set(Object.values(roles)).size).toBe(4);
     for (const pid of Object.values(roles)) expect(() => process.kill(pid, 0)).not.toThrow();
   });
 
-  it('runs the prover at SCHED_IDLE (niceness 19 without chrt), the sequencer and edge at normal priority', () => {
+  it('runs the prover at SCHED_IDLE (niceness 19 without chrt), the simulator at 10, the sequencer and edge at normal priority', () => {
     if (chrtAvailable) expect(schedulingPolicyOf(roles.prover)).toBe(SCHED_IDLE);
     else expect(getPriority(roles.prover)).toBe(19);
+    expect(getPriority(roles.simulator)).toBe(10);
     for (const role of ['sequencer', 'edge']) {
       expect(schedulingPolicyOf(roles[role])).toBe(0);
       expect(getPriority(roles[role])).toBe(0);

@@ -93,6 +93,14 @@ export class IndexReader {
     );
   }
 
+  /** A block's header; null when the index does not hold it; throws when D1 fails (no silent miss). */
+  async header(n: number): Promise<RpcBlockHeader | null> {
+    return orEmpty(async () => {
+      const row = await this.db.prepare(`SELECT header FROM blocks WHERE number = ?`).bind(n).first<{ header: string }>();
+      return row ? (JSON.parse(row.header) as RpcBlockHeader) : null;
+    }, null);
+  }
+
   async blockByHash(hash: Hex, full: boolean): Promise<RpcBlock | null> {
     return orMiss(
       async () => this.withTransactions(await this.db.prepare(`SELECT number, header, tx_hashes FROM blocks WHERE hash = ?`).bind(lower(hash)).first(), full),

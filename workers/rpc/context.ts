@@ -2,8 +2,10 @@ import type { ChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { fromErrorObject, InvalidParamsError, ServerError } from '../../core/errors.ts';
 import type { SubmitResult } from '../../core/sequencer/sequencer.ts';
+import type { BlockRef } from '../../core/simulation/simulator.ts';
 import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import type { Sequencer } from '../../durable-objects/sequencer.ts';
+import type { Simulator } from '../../durable-objects/simulator.ts';
 import { wasmRecover } from '../crypto/secp256k1.ts';
 import type { Env } from '../env.ts';
 import { IndexReader } from '../index-db/reader.ts';
@@ -11,6 +13,10 @@ import { hash32, quantity } from './params.ts';
 import { SubmitCoalescer, type SubmitPort } from './submitCoalescer.ts';
 
 export type SequencerStub = DurableObjectStub<Sequencer>;
+export type SimulatorStub = DurableObjectStub<Simulator>;
+
+/** Executions one HTTP request (a JSON-RPC batch) has in flight at once; the rest of the batch waits its turn. */
+export const MAX_EXECUTIONS_PER_REQUEST = 4;
 
 export function sequencerStub(env: Env): SequencerStub {
   return env.SEQUENCER.get(env.SEQUENCER.idFromName('sequencer'));
@@ -37,6 +43,8 @@ export class RpcContext {
   readonly sequencer: SequencerStub;
   private head: Promise<bigint> | undefined;
   private port: SubmitPort | undefined;
+  private executions = 0;
+  private readonly executionQueue: (() => void)[] = [];
 
   readonly env: Env;
   readonly config: ChainConfig;
@@ -54,6 +62,33 @@ export class RpcContext {
   headNumber(): Promise<bigint> {
     this.head ??= this.sequencer.headNumber() as Promise<bigint>;
     return this.head;
+  }
+
+  /**
+   * Runs `fn` with a Simulator Durable Object (one of SIMULATOR_REPLICAS, picked at random so that
+   * load spreads), at most MAX_EXECUTIONS_PER_REQUEST at once for this request.
+   */
+  async simulate<T>(fn: (simulator: SimulatorStub) => Promise<T>): Promise<T> {
+    if (this.executions >= MAX_EXECUTIONS_PER_REQUEST) await new Promise<void>((resolve) => this.executionQueue.push(resolve));
+    else this.executions++;
+    try {
+      const replicas = Math.max(1, Number(this.env.SIMULATOR_REPLICAS ?? 4) || 1);
+      const name = `simulator-${Math.floor(Math.random() * replicas)}`;
+      return await fn(this.env.SIMULATOR.get(this.env.SIMULATOR.idFromName(name)));
+    } finally {
+      const next = this.executionQueue.shift();
+      if (next) next();
+      else this.executions--;
+    }
+  }
+
+  /**
+   * The block an execution runs at: latest and pending stay 'latest', resolved by the simulator
+   * against the sequencer's head when it runs (read-your-writes without a head lookup here).
+   */
+  async executionBlock(tag: unknown): Promise<BlockRef> {
+    if (tag === undefined || tag === null || tag === 'latest' || tag === 'pending') return 'latest';
+    return this.blockNumber(tag);
   }
 
   /** Decodes and checks a raw transaction here at the edge, recovering the sender with libsecp256k1. */

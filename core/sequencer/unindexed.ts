@@ -1,0 +1,23 @@
+import type { UnindexedBlock } from '../simulation/chainView.ts';
+import type { SequencerCore } from './sequencer.ts';
+
+/**
+ * The simulators' feed (core/simulation/chainView.ts): the head, the highest block up to which
+ * the D1 index holds everything (`floor`: every 'index' outbox entry at or below it has been
+ * written and acknowledged), and the sealed blocks after both `after` and `floor` with their state
+ * changes, oldest first, at most `limit`. Two indexed reads of the outbox: no execution here.
+ */
+export function unindexedBlocks(core: SequencerCore, after: number, limit: number): { head: number; floor: number; blocks: UnindexedBlock[] } {
+  const head = Number(core.headNumber);
+  const lowest = core.sql.query<{ block: number | null }>(`SELECT MIN(block) AS block FROM outbox WHERE kind = 'index'`)[0]?.block;
+  const floor = lowest === null || lowest === undefined ? head : lowest - 1;
+  const from = Math.max(after, floor);
+  if (from >= head) return { head, floor, blocks: [] };
+  const blocks = core.sql.query<{ number: number; header: string; payload: string }>(
+    `SELECT o.block AS number, b.header AS header, o.payload AS payload FROM outbox o JOIN blocks b ON b.number = o.block
+      WHERE o.kind = 'index' AND o.block > ? ORDER BY o.block LIMIT ?`,
+    from,
+    Math.max(1, Math.min(limit, 1024)),
+  );
+  return { head, floor, blocks };
+}
