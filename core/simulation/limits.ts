@@ -8,13 +8,16 @@ import { ExecutionTimeoutError, LimitExceededError } from '../errors.ts';
 export interface CallLimits {
   gasCap: bigint;
   timeoutMs: number;
-  /** Executions running at once in one simulator; more wait (within their time limit) ... */
+  /**
+   * Executions in progress at once in one simulator (each holds an EVM; only one long one runs at
+   * a time per isolate, core/simulation/meter.ts); more wait, within their time limit, ...
+   */
   concurrency: number;
   /** ... up to this many; the rest are refused at once. */
   queue: number;
 }
 
-export const DEFAULT_CALL_LIMITS: CallLimits = { gasCap: 50_000_000n, timeoutMs: 5_000, concurrency: 4, queue: 32 };
+export const DEFAULT_CALL_LIMITS: CallLimits = { gasCap: 50_000_000n, timeoutMs: 5_000, concurrency: 16, queue: 64 };
 
 export type CallLimitVars = Partial<Record<'RPC_GAS_CAP' | 'RPC_EVM_TIMEOUT_MS', string>>;
 
