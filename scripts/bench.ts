@@ -8,6 +8,7 @@ import { HELP, parseArgs, UsageError } from './bench/args.ts';
 import { runBurst } from './bench/burst.ts';
 import { runClosedLoop } from './bench/closedLoop.ts';
 import { cpuSnapshot } from './bench/cpu.ts';
+import { startHostileReaders } from './bench/hostileReads.ts';
 import { provingFigures, provingStatus, renderProving } from './bench/proving.ts';
 import { type BenchConfig, renderReport, type TargetRuns, writeJson } from './bench/report.ts';
 import { renderSettlement, settlementFigures } from './bench/settlement.ts';
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
       { targets: opts.targets, url: opts.url, anvilArgs: opts.anvilArgs, echo: opts.echo, keepData: opts.keepData, log },
       cleanup,
     );
-    const runs: TargetRuns[] = targets.map((target) => ({ target, burst: [], closedLoop: [] }));
+    const runs: TargetRuns[] = targets.map((target) => ({ target, burst: [], closedLoop: [], hostileLoop: [], hostileReads: [] }));
     const senders = Array.from({ length: opts.senders }, (_, i) => derivedAccount(opts.seed, 'sender', i));
     const clients = Array.from({ length: opts.clients }, (_, i) => derivedAccount(opts.seed, 'client', i));
     const sink = derivedAccount(opts.seed, 'sink', 0).address;
@@ -151,22 +152,46 @@ async function main(): Promise<number> {
           );
         });
       }
+      const closedLoop = (r: TargetRuns, phase: string) =>
+        runClosedLoop(r.target.url, {
+          chainId: chainIds.get(r.target.url) as number,
+          clients,
+          sink,
+          durationS: opts.durationS,
+          pollMs: opts.pollMs,
+          receipts: opts.receipts,
+          receiptTimeoutMs: timeoutMs,
+          deadline: deadline(`${phase} on ${r.target.name}`, opts.durationS * 1000 + timeoutMs),
+        });
       for (const r of live()) {
         await guard(r, `closed loop #${rep}`, async () => {
           await prepare(r, `closed loop #${rep}`);
-          const res = await runClosedLoop(r.target.url, {
-            chainId: chainIds.get(r.target.url) as number,
-            clients,
-            sink,
-            durationS: opts.durationS,
-            pollMs: opts.pollMs,
-            receipts: opts.receipts,
-            receiptTimeoutMs: timeoutMs,
-            deadline: deadline(`closed loop #${rep} on ${r.target.name}`, opts.durationS * 1000 + timeoutMs),
-          });
+          const res = await closedLoop(r, `closed loop #${rep}`);
           r.closedLoop.push(res);
           log(`${r.target.name} closed loop #${rep}: ${res.tps.toFixed(0)} tx/s, p50 ${res.p50Ms.toFixed(1)} ms, p99 ${res.p99Ms.toFixed(1)} ms`);
         });
+      }
+      if (opts.hostileReaders > 0) {
+        for (const r of live()) {
+          await guard(r, `closed loop with hostile reads #${rep}`, async () => {
+            await prepare(r, `closed loop with ${opts.hostileReaders} hostile readers #${rep}`);
+            const readers = startHostileReaders(
+              r.target.url,
+              opts.hostileReaders,
+              deadline(`hostile readers on ${r.target.name}`, opts.durationS * 1000 + timeoutMs * 2),
+            );
+            const res = await closedLoop(r, `closed loop with hostile reads #${rep}`).finally(() => undefined);
+            const reads = await readers.stop();
+            r.hostileLoop.push(res);
+            r.hostileReads.push(reads);
+            log(
+              `${r.target.name} closed loop with hostile reads #${rep}: ${res.tps.toFixed(0)} tx/s, p50 ${res.p50Ms.toFixed(1)} ms, p99 ${res.p99Ms.toFixed(1)} ms; ` +
+                `${reads.calls} looping calls answered (${Object.entries(reads.answers)
+                  .map(([a, n]) => `${n}x ${a}`)
+                  .join(', ')}), slowest ${reads.maxAnswerMs.toFixed(0)} ms`,
+            );
+          });
+        }
       }
     }
 
@@ -180,6 +205,7 @@ async function main(): Promise<number> {
       pollMs: opts.pollMs,
       receipts: opts.receipts,
       freshAnvil: opts.freshAnvil,
+      hostileReaders: opts.hostileReaders,
     };
     process.stdout.write(`${renderReport(config, runs)}\n`);
     if (chainRun && provingStart && !chainRun.target.error) {

@@ -12,6 +12,7 @@ export interface BenchOptions {
   senders: number;
   clients: number;
   durationS: number;
+  hostileReaders: number;
   repeat: number;
   json?: string;
   // environment
@@ -52,6 +53,9 @@ Flags:
   --senders C                 burst: sender accounts, each sends its share back to back (default 32)
   --clients C                 closed loop: concurrent clients, one account each (default 16)
   --duration S                closed loop: seconds per repeat (default 10)
+  --hostile-readers N         after each closed loop, run it again while N clients each keep a
+                              looping eth_call (gas 0xffffffffffff) in flight; prints its p50/p99
+                              beside the quiet one's (default 8, 0 skips the phase)
   --repeat R                  repeats of each load; medians are reported (default 3)
   --json FILE                 also write the results (config, per-repeat, medians, ratios) as JSON
   --help                      this text
@@ -107,6 +111,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     senders: 32,
     clients: 16,
     durationS: 10,
+    hostileReaders: 8,
     repeat: 3,
     seed: env.BENCH_SEED || 'edge-rollup-bench',
     timeoutS: env.BENCH_TIMEOUT_S ? positiveNumber('BENCH_TIMEOUT_S', env.BENCH_TIMEOUT_S) : 120,
@@ -160,6 +165,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
       case '--duration':
         o.durationS = positiveNumber(flag, value());
         break;
+      case '--hostile-readers': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--hostile-readers needs an integer >= 0, got ${String(v)}`);
+        o.hostileReaders = n;
+        break;
+      }
       case '--repeat':
         o.repeat = positiveInt(flag, value());
         break;

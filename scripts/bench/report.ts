@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { BurstResult } from './burst.ts';
 import type { ClosedLoopResult } from './closedLoop.ts';
+import type { HostileReadsResult } from './hostileReads.ts';
 import { labelOf, type Target, type TargetName } from './targets.ts';
 import { median } from './util.ts';
 
@@ -9,6 +10,9 @@ export interface TargetRuns {
   target: Target;
   burst: BurstResult[];
   closedLoop: ClosedLoopResult[];
+  /** The same closed loop while hostile readers keep looping eth_calls in flight. */
+  hostileLoop: ClosedLoopResult[];
+  hostileReads: HostileReadsResult[];
 }
 
 interface Metric {
@@ -29,6 +33,16 @@ const METRICS: Metric[] = [
   { key: 'loopTps', label: 'closed loop throughput (tx/s)', higherIsBetter: true, digits: 0, get: (r) => r.closedLoop.map((c) => c.tps) },
   { key: 'loopP50Ms', label: 'closed loop latency p50 (ms)', higherIsBetter: false, digits: 1, get: (r) => r.closedLoop.map((c) => c.p50Ms) },
   { key: 'loopP99Ms', label: 'closed loop latency p99 (ms)', higherIsBetter: false, digits: 1, get: (r) => r.closedLoop.map((c) => c.p99Ms) },
+  { key: 'hostileTps', label: 'closed loop + hostile reads (tx/s)', higherIsBetter: true, digits: 0, get: (r) => r.hostileLoop.map((c) => c.tps) },
+  { key: 'hostileP50Ms', label: 'closed loop + hostile reads p50 (ms)', higherIsBetter: false, digits: 1, get: (r) => r.hostileLoop.map((c) => c.p50Ms) },
+  { key: 'hostileP99Ms', label: 'closed loop + hostile reads p99 (ms)', higherIsBetter: false, digits: 1, get: (r) => r.hostileLoop.map((c) => c.p99Ms) },
+  {
+    key: 'hostileOverQuietP50',
+    label: 'hostile / quiet closed loop p50',
+    higherIsBetter: false,
+    digits: 2,
+    get: (r) => (r.hostileLoop.length ? [median(r.hostileLoop.map((c) => c.p50Ms)) / median(r.closedLoop.map((c) => c.p50Ms))] : []),
+  },
 ];
 
 function fmt(v: number, digits: number): string {
@@ -51,6 +65,8 @@ export interface BenchConfig {
   receipts: 'sync' | 'poll';
   /** Whether an anvil started by this run is restarted before every phase. */
   freshAnvil: boolean;
+  /** Clients keeping a looping eth_call in flight during the hostile-reads closed loop (0: phase skipped). */
+  hostileReaders: number;
 }
 
 export function renderReport(config: BenchConfig, runs: TargetRuns[]): string {
@@ -64,6 +80,11 @@ export function renderReport(config: BenchConfig, runs: TargetRuns[]): string {
       `closed-loop receipts ${config.receipts === 'sync' ? 'by eth_sendRawTransactionSync' : `polled every ${config.pollMs} ms`}; burst receipts polled every ${config.pollMs} ms; medians of ${config.repeat} repeat(s)` +
       (config.warmup > 0 ? `, after one unmeasured warm-up burst of ${config.warmup} transfers per target.` : ', no warm-up.'),
   );
+  if (config.hostileReaders > 0) {
+    lines.push(
+      `Hostile reads: the same closed loop again while ${config.hostileReaders} clients each keep a looping eth_call (gas 0xffffffffffff) in flight, back to back.`,
+    );
+  }
   for (const r of runs) {
     const t = r.target;
     const how = t.origin === 'url' ? 'given with --url' : 'started by this run';
@@ -110,6 +131,18 @@ export function renderReport(config: BenchConfig, runs: TargetRuns[]): string {
       lines.push(
         `  ${r.target.name.padEnd(5)} #${i + 1} closed loop: ${c.tps.toFixed(0)} tx/s (${c.count} tx in ${(c.elapsedMs / 1000).toFixed(2)} s), ` +
           `p50 ${c.p50Ms.toFixed(1)} ms, p99 ${c.p99Ms.toFixed(1)} ms, max ${c.maxMs.toFixed(1)} ms, from height ${c.startBlock}`,
+      );
+    });
+    r.hostileLoop.forEach((c, i) => {
+      const reads = r.hostileReads[i];
+      const answers = reads
+        ? Object.entries(reads.answers)
+            .map(([a, n]) => `${n}x "${a}"`)
+            .join(', ')
+        : '';
+      lines.push(
+        `  ${r.target.name.padEnd(5)} #${i + 1} + hostile:   ${c.tps.toFixed(0)} tx/s (${c.count} tx), p50 ${c.p50Ms.toFixed(1)} ms, p99 ${c.p99Ms.toFixed(1)} ms, max ${c.maxMs.toFixed(1)} ms; ` +
+          `looping calls: ${reads?.calls ?? 0} answered (${answers}), slowest ${reads?.maxAnswerMs.toFixed(0) ?? '-'} ms`,
       );
     });
   }
@@ -172,6 +205,8 @@ export function writeJson(file: string, config: BenchConfig, runs: TargetRuns[])
       burst: r.burst,
       cpuMsPerBurstTx: cpuMedians(r),
       closedLoop: r.closedLoop,
+      hostileLoop: r.hostileLoop,
+      hostileReads: r.hostileReads,
     })),
     ratiosChainOverAnvil: ratios,
   };
