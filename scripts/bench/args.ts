@@ -54,7 +54,7 @@ Flags:
   --clients C                 closed loop: concurrent clients, one account each (default 16)
   --duration S                closed loop: seconds per repeat (default 10)
   --hostile-readers N         after each closed loop, run it again while N clients each keep a
-                              looping eth_call (gas 0xffffffffffff) in flight; prints its p50/p99
+                              looping eth_call at the gas cap (50M) in flight; prints its p50/p99
                               beside the quiet one's (default 8, 0 skips the phase)
   --repeat R                  repeats of each load; medians are reported (default 3)
   --json FILE                 also write the results (config, per-repeat, medians, ratios) as JSON

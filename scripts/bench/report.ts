@@ -82,7 +82,7 @@ export function renderReport(config: BenchConfig, runs: TargetRuns[]): string {
   );
   if (config.hostileReaders > 0) {
     lines.push(
-      `Hostile reads: the same closed loop again while ${config.hostileReaders} clients each keep a looping eth_call (gas 0xffffffffffff) in flight, back to back.`,
+      `Hostile reads: the same closed loop again while ${config.hostileReaders} clients each keep a looping eth_call at the gas cap (50M) in flight, back to back.`,
     );
   }
   for (const r of runs) {
