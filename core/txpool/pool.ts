@@ -13,10 +13,11 @@ export const MAX_POOL_SIZE = 50_000;
 /** A replacement must raise both fee caps by this percentage. */
 export const REPLACEMENT_BUMP_PERCENT = 10n;
 /**
- * Once a scan for expired transactions found old ones that can still run (they only wait for
- * room in a block), the next scan waits at least this long: a scan walks the whole pool.
+ * The pool is scanned for expired transactions at most this often, however the admission times
+ * are spread, since a scan walks the whole pool: a transaction goes between its lifetime and
+ * this much later.
  */
-const EXPIRY_RESCAN_MS = 1000;
+export const EXPIRY_SCAN_INTERVAL_MS = 1000;
 
 export interface PoolOptions {
   /** How long a transaction that cannot run (a nonce gap, a max fee below the base fee) is kept. */
@@ -250,7 +251,8 @@ export class TxPool {
   /**
    * Removes and returns the transactions that could not run for the pool's lifetime: those behind
    * a nonce gap or behind (or being) one whose max fee is below `baseFee`. Walks the pool only
-   * once the earliest possible expiry has come, so a call costs nothing until then.
+   * once the earliest possible expiry has come (and EXPIRY_SCAN_INTERVAL_MS after the last walk),
+   * so a call costs nothing until then.
    */
   expire(nowMs: number, stateNonce: (sender: Hex) => bigint, baseFee: bigint): PoolTx[] {
     if (nowMs < this.nextExpiryAt) return [];
@@ -261,12 +263,11 @@ export class TxPool {
       let runUntil = stateNonce(sender);
       for (let tx = txs.get(runUntil); tx && tx.maxFeePerGas >= baseFee; tx = txs.get(runUntil)) runUntil++;
       for (const [nonce, tx] of txs) {
-        if (tx.admittedAt > cutoff) next = Math.min(next, tx.admittedAt + this.lifetimeMs);
-        else if (nonce >= runUntil) expired.push(tx);
-        else next = Math.min(next, nowMs + EXPIRY_RESCAN_MS);
+        if (nonce >= runUntil && tx.admittedAt <= cutoff) expired.push(tx);
+        else next = Math.min(next, tx.admittedAt + this.lifetimeMs);
       }
     }
-    this.nextExpiryAt = next;
+    this.nextExpiryAt = Math.max(next, nowMs + EXPIRY_SCAN_INTERVAL_MS);
     if (expired.length > 0) {
       const hashes = expired.map((t) => t.hash);
       this.sql.transaction(() => this.remove(hashes));
