@@ -18,7 +18,7 @@ import { applyDiffToTrie } from '../state/stateTrie.ts';
 import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
-import { type PoolOptions, TxPool } from '../txpool/pool.ts';
+import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
 import { buildGenesis } from './genesis.ts';
 import { PriorityQueue } from './priorityQueue.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
@@ -193,8 +193,7 @@ export class SequencerCore {
             throw new InvalidParamsError(`exceeds block gas limit: gas ${t.gasLimit}, limit ${this.config.blockGasLimit}`);
           const account = this.state.account(t.sender);
           const { evicted } = this.pool.admit(t, account?.nonce ?? 0n, account?.balance ?? 0n, minBaseFee, nowMs);
-          if (evicted)
-            console.warn(`txpool: dropped ${evicted.hash} (sender ${evicted.sender}, nonce ${evicted.nonce}): evicted by ${t.hash}, the pool is full`);
+          if (evicted) this.poolDropped(evicted, 'evicted', `the pool is full and ${t.hash} pays more`);
           return { hash: t.hash };
         } catch (e) {
           return { error: toErrorObject(e) };
@@ -209,10 +208,13 @@ export class SequencerCore {
    */
   expire(nowMs: number): PoolDrop[] {
     const expired = this.pool.expire(nowMs, (s) => this.stateNonce(s), this.nextBaseFee());
-    for (const t of expired) {
-      console.warn(`txpool: dropped ${t.hash} (sender ${t.sender}, nonce ${t.nonce}): expired, it could not run for ${this.config.txpoolLifetimeMs} ms`);
-    }
-    return expired.map((t) => ({ hash: t.hash, reason: 'expired' }));
+    return expired.map((t) => this.poolDropped(t, 'expired', `it could not run for ${this.config.txpoolLifetimeMs} ms`));
+  }
+
+  /** Every acknowledged transaction the pool lets go of without a block is reported here. */
+  private poolDropped(tx: PoolTx, reason: PoolDrop['reason'], detail: string): PoolDrop {
+    console.warn(`txpool: dropped ${tx.hash} (sender ${tx.sender}, nonce ${tx.nonce}): ${reason}, ${detail}`);
+    return { hash: tx.hash, reason };
   }
 
   /** Whether a block has work: transactions in the pool or deposits not yet applied. */

@@ -136,7 +136,7 @@ describe('transaction pool: expiry of transactions that cannot run', () => {
     const stuck = [deferred0, deferred1, gapped1].map((t) => ({ hash: t.hash, reason: 'expired' }));
     expect(expired).toEqual(expect.arrayContaining(stuck));
     expect(expired).toHaveLength(3);
-    for (const { hash } of stuck) expect(warn).toHaveBeenCalledWith(expect.stringContaining(`${hash} `));
+    for (const { hash } of stuck) expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`dropped ${hash} .*: expired`)));
     // The runnable one is as old but only waited for room in a block; the late one is younger.
     expect(core.pool.get(runnable0.hash)).toBeDefined();
     expect(core.pool.get(late2.hash)).toBeDefined();
@@ -226,7 +226,7 @@ describe('transaction pool: a full pool', () => {
     admitAll(core, [x0]);
     expect(core.pool.get(p1.hash)).toBeUndefined();
     expect(core.pool.get(p0.hash)).toBeDefined();
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`${p1.hash} `));
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`dropped ${p1.hash} .*: evicted, .* ${x0.hash} pays more`)));
     const z0 = await tx(config, 'z', 0, tipped(6n));
     admitAll(core, [z0]);
     expect(core.pool.get(p0.hash)).toBeUndefined();
@@ -329,7 +329,7 @@ describe('transaction pool: a full pool', () => {
     expect(core.pool.size).toBe(POOL);
     const evicted = deferred.filter((t) => !core.pool.get(t.hash));
     expect(evicted).toHaveLength(1);
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`${evicted[0].hash} `));
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`dropped ${evicted[0].hash} .*: evicted`)));
 
     const head = core.headNumber;
     const sealed = await core.seal(T0 + 2000);
