@@ -117,6 +117,9 @@ export class Sequencer extends DurableObject<Env> {
     } finally {
       this.sealing = false;
     }
+    // Transactions that cannot run expire: the alarm comes back for them, and only while some wait.
+    const expiry = this.core.pool.expiryDeadline();
+    if (expiry !== undefined) void this.armAlarm(expiry);
     // Yield to the event loop between blocks so that waiting submissions join the next one. When
     // nothing could run (a nonce gap, a fee below the base fee), wait for the next submission
     // instead of spinning: idle costs nothing.

@@ -20,6 +20,8 @@ export interface ChainConfig {
   batchMaxBytes: number;
   /** ...or when its first block is this old. */
   batchMaxAgeMs: number;
+  /** A pooled transaction that cannot run (a nonce gap, a max fee below the base fee) is dropped after this long. */
+  txpoolLifetimeMs: number;
 }
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
@@ -56,7 +58,8 @@ export type ChainVars = Partial<
     | 'GENESIS_ACCOUNTS'
     | 'BATCH_MAX_BLOCKS'
     | 'BATCH_MAX_BYTES'
-    | 'BATCH_MAX_AGE_MS',
+    | 'BATCH_MAX_AGE_MS'
+    | 'TXPOOL_LIFETIME_MS',
     string
   >
 >;
@@ -107,6 +110,8 @@ export function parseChainConfig(vars: ChainVars): ChainConfig {
     batchMaxBlocks: Number(bigintVar(vars, 'BATCH_MAX_BLOCKS', 100n, 1n)),
     batchMaxBytes: Number(bigintVar(vars, 'BATCH_MAX_BYTES', 120_000n, 1000n)),
     batchMaxAgeMs: Number(bigintVar(vars, 'BATCH_MAX_AGE_MS', 60_000n, 100n)),
+    // Geth keeps such transactions three hours.
+    txpoolLifetimeMs: Number(bigintVar(vars, 'TXPOOL_LIFETIME_MS', 3n * 60n * 60n * 1000n, 1n)),
   };
   if (config.batchMaxBytes > 1_000_000) throw new ConfigError('BATCH_MAX_BYTES must be at most 1000000 (L1 calldata and row limits)');
   if (config.genesisBaseFee < baseFeeFloor) throw new ConfigError('GENESIS_BASE_FEE must not be below BASE_FEE_FLOOR');

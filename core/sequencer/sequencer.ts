@@ -18,7 +18,7 @@ import { applyDiffToTrie } from '../state/stateTrie.ts';
 import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
-import { TxPool } from '../txpool/pool.ts';
+import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
 import { buildGenesis } from './genesis.ts';
 import { PriorityQueue } from './priorityQueue.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
@@ -70,6 +70,12 @@ export interface OutboxEntry {
   attempts: number;
 }
 
+/** A transaction the pool let go of without a block, and why. */
+export interface PoolDrop {
+  hash: Hex;
+  reason: 'expired' | 'evicted';
+}
+
 export interface SealResult {
   header: RpcBlockHeader;
   included: Hex[];
@@ -115,19 +121,19 @@ export class SequencerCore {
   /** Record each block's trace for the proving pipeline (the Durable Object does; unit tests may not). */
   readonly recordTraces: boolean;
 
-  constructor(sql: SqlPort, config: ChainConfig, opts: { recordTraces?: boolean } = {}) {
+  constructor(sql: SqlPort, config: ChainConfig, opts: { recordTraces?: boolean; pool?: Omit<PoolOptions, 'lifetimeMs'> } = {}) {
     this.sql = sql;
     this.config = config;
     this.recordTraces = opts.recordTraces ?? false;
     this.state = new SqlState(sql);
-    this.pool = new TxPool(sql);
+    this.pool = new TxPool(sql, { ...opts.pool, lifetimeMs: config.txpoolLifetimeMs });
     this.priorityQueue = new PriorityQueue(sql);
     this.batcher = new Batcher(sql, config);
     this.executor = new Executor(config);
   }
 
   /** Creates the schema and genesis on first start; restores the head and the pool on every start. */
-  async init(): Promise<void> {
+  async init(nowMs = Date.now()): Promise<void> {
     ensureSchema(this.sql);
     if (this.sql.query(`SELECT 1 AS one FROM blocks WHERE number = 0`).length === 0) {
       const genesis = await buildGenesis(this.config);
@@ -148,7 +154,7 @@ export class SequencerCore {
     for (const row of this.sql.query<{ number: number; hash: Hex }>(`SELECT number, hash FROM blocks ORDER BY number DESC LIMIT ?`, Number(BLOCKHASH_WINDOW))) {
       this.recentHashes.set(BigInt(row.number), row.hash);
     }
-    this.pool.load();
+    this.pool.load(nowMs);
   }
 
   head(): RpcBlockHeader {
@@ -178,7 +184,7 @@ export class SequencerCore {
    * Admits edge-checked transactions. Each is validated against committed state and written to
    * SQLite; all of a call's admissions commit in one transaction, before the caller is answered.
    */
-  submit(txs: CheckedTransaction[]): SubmitResult[] {
+  submit(txs: CheckedTransaction[], nowMs = Date.now()): SubmitResult[] {
     const minBaseFee = this.nextBaseFee();
     return this.sql.transaction(() =>
       txs.map((t) => {
@@ -186,13 +192,29 @@ export class SequencerCore {
           if (t.gasLimit > this.config.blockGasLimit)
             throw new InvalidParamsError(`exceeds block gas limit: gas ${t.gasLimit}, limit ${this.config.blockGasLimit}`);
           const account = this.state.account(t.sender);
-          this.pool.admit(t, account?.nonce ?? 0n, account?.balance ?? 0n, minBaseFee);
+          const { evicted } = this.pool.admit(t, account?.nonce ?? 0n, account?.balance ?? 0n, minBaseFee, nowMs);
+          if (evicted) this.poolDropped(evicted, 'evicted', `the pool is full and ${t.hash} pays more`);
           return { hash: t.hash };
         } catch (e) {
           return { error: toErrorObject(e) };
         }
       }),
     );
+  }
+
+  /**
+   * Drops the transactions that could not run for TXPOOL_LIFETIME_MS (a nonce gap, a max fee below
+   * the base fee), so that they cannot hold pool slots forever; returns them with the reason.
+   */
+  expire(nowMs: number): PoolDrop[] {
+    const expired = this.pool.expire(nowMs, (s) => this.stateNonce(s), this.nextBaseFee());
+    return expired.map((t) => this.poolDropped(t, 'expired', `it could not run for ${this.config.txpoolLifetimeMs} ms`));
+  }
+
+  /** Every acknowledged transaction the pool lets go of without a block is reported here. */
+  private poolDropped(tx: PoolTx, reason: PoolDrop['reason'], detail: string): PoolDrop {
+    console.warn(`txpool: dropped ${tx.hash} (sender ${tx.sender}, nonce ${tx.nonce}): ${reason}, ${detail}`);
+    return { hash: tx.hash, reason };
   }
 
   /** Whether a block has work: transactions in the pool or deposits not yet applied. */
@@ -211,6 +233,7 @@ export class SequencerCore {
    * transaction could run.
    */
   async seal(nowMs: number, opts: { trace?: boolean } = {}): Promise<SealResult | null> {
+    this.expire(nowMs);
     const withTrace = opts.trace ?? this.recordTraces;
     const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK);
     // The rest waits for the next block (a suffix: each sender's transactions stay in nonce order).
