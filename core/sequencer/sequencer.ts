@@ -235,7 +235,7 @@ export class SequencerCore {
   async seal(nowMs: number, opts: { trace?: boolean } = {}): Promise<SealResult | null> {
     this.expire(nowMs);
     const withTrace = opts.trace ?? this.recordTraces;
-    const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK);
+    const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK, this.nextBaseFee());
     // The rest waits for the next block (a suffix: each sender's transactions stay in nonce order).
     let bytes = 0;
     for (let i = 0; i < runnable.length; i++) {

@@ -26,6 +26,12 @@ export interface PoolOptions {
   maxPerSender?: number;
 }
 
+/** What a transaction pays its block's fee recipient per gas at `baseFee` (negative: it cannot run yet). */
+export function effectiveTip(tx: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, baseFee: bigint): bigint {
+  const room = tx.maxFeePerGas - baseFee;
+  return room < tx.maxPriorityFeePerGas ? room : tx.maxPriorityFeePerGas;
+}
+
 export interface PoolTx extends ExecutableTx {
   nonce: bigint;
   maxFeePerGas: bigint;
@@ -229,22 +235,29 @@ export class TxPool {
 
   /**
    * Proposes the next block's transactions: per sender the gap-free run from its committed
-   * nonce, all senders merged by arrival, never a later nonce before an earlier one.
+   * nonce, all senders merged by the tip they pay at `baseFee` (highest first; arrival breaks
+   * ties), never a later nonce before an earlier one. Paying more gets a transaction into the next
+   * block however many cheaper ones wait.
    */
-  select(stateNonce: (sender: Hex) => bigint, maxCount: number): { runnable: PoolTx[]; stale: PoolTx[] } {
-    const runnable: { tx: PoolTx; order: number }[] = [];
+  select(stateNonce: (sender: Hex) => bigint, maxCount: number, baseFee: bigint): { runnable: PoolTx[]; stale: PoolTx[] } {
+    const runnable: { tx: PoolTx; tip: bigint; order: number }[] = [];
     const stale: PoolTx[] = [];
     for (const [sender, txs] of this.bySender) {
       const first = stateNonce(sender);
       for (const [nonce, tx] of txs) if (nonce < first) stale.push(tx);
       let order = 0;
+      let tip: bigint | undefined;
       for (let n = first; txs.has(n); n++) {
         const tx = txs.get(n) as PoolTx;
+        // A transaction cannot go before its sender's earlier ones: it ranks as the least paying
+        // and the latest arrived of them and itself, so the sort keeps every sender's nonce order.
         order = Math.max(order, tx.seq);
-        runnable.push({ tx, order });
+        const own = effectiveTip(tx, baseFee);
+        tip = tip === undefined || own < tip ? own : tip;
+        runnable.push({ tx, tip, order });
       }
     }
-    runnable.sort((a, b) => a.order - b.order || (a.tx.nonce < b.tx.nonce ? -1 : 1));
+    runnable.sort((a, b) => (a.tip !== b.tip ? (a.tip > b.tip ? -1 : 1) : a.order - b.order || (a.tx.nonce < b.tx.nonce ? -1 : 1)));
     return { runnable: runnable.slice(0, maxCount).map((r) => r.tx), stale };
   }
 

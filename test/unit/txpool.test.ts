@@ -344,4 +344,21 @@ describe('transaction pool: a full pool', () => {
     expect(later?.included).toContain(latecomer.hash);
     for (const t of gapped) expect(core.pool.get(t.hash)).toBeUndefined();
   });
+
+  it('puts a better-paying transfer in the next block however many cheaper runnable ones wait, keeping each sender in nonce order', async () => {
+    // 1,000,000 gas: 47 transfers a block; 8 senders with 10 runnable 1-wei-tip transfers each wait.
+    const cheapLabels = Array.from({ length: 8 }, (_, i) => `cheap-${i}`);
+    const config = chainWith({ honest: FUNDED, ...Object.fromEntries(cheapLabels.map((l) => [l, FUNDED])) }, { BLOCK_GAS_LIMIT: String(GAS_LIMIT) });
+    const core = await newCore(config);
+    const cheap = (await Promise.all(cheapLabels.map((l) => Promise.all(Array.from({ length: 10 }, (_, n) => tx(config, l, n, tipped(1n))))))).flat();
+    admitAll(core, cheap);
+    const honest = await tx(config, 'honest', 0);
+    admitAll(core, [honest], T0 + 1);
+    const first = await core.seal(T0 + 2);
+    expect(first?.included[0]).toBe(honest.hash);
+    expect(first?.included).toHaveLength(47);
+    const second = await core.seal(T0 + 3);
+    expect(second?.included).toHaveLength(cheap.length - 46);
+    for (const l of cheapLabels) expect(core.pendingNonce(addressOf(l).toLowerCase() as Hex)).toBe(10n);
+  });
 });
