@@ -11,6 +11,7 @@ import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import type { SqlPort } from '../../core/storage/sql.ts';
 import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { EXPIRY_SCAN_INTERVAL_MS, type PoolOptions } from '../../core/txpool/pool.ts';
+import type { TestTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
 const T0 = 1_800_000_000_000;
@@ -41,17 +42,8 @@ async function newCore(config: ChainConfig, opts: { sql?: SqlPort; pool?: Omit<P
   return core;
 }
 
-interface Fields {
-  to?: Hex;
-  value?: bigint;
-  data?: Hex;
-  gas?: bigint;
-  maxFeePerGas?: bigint;
-  maxPriorityFeePerGas?: bigint;
-}
-
 /** An EIP-1559 transfer (21,000 gas, no value, NORMAL fees unless given) signed by the labelled key, checked as the edge checks it. */
-async function tx(config: ChainConfig, label: string, nonce: number, fields: Fields = {}): Promise<CheckedTransaction> {
+async function tx(config: ChainConfig, label: string, nonce: number, fields: TestTx = {}): Promise<CheckedTransaction> {
   const raw = await privateKeyToAccount(keyOf(label)).signTransaction({
     chainId: Number(config.chainId),
     type: 'eip1559',
