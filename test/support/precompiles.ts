@@ -16,11 +16,11 @@ export const cat = (...parts: string[]): Hex => `0x${parts.map((p) => p.replace(
 export const address = (n: number): Hex => `0x${hex(BigInt(n), 20)}`;
 
 // BN254 (EIP-196/197): 32-byte coordinates; a G2 coordinate is written imaginary part first.
-const bnG1 = (p: typeof bn254.G1.Point.BASE) => {
+export const bnG1 = (p: typeof bn254.G1.Point.BASE) => {
   const { x, y } = p.toAffine();
   return hex(x, 32) + hex(y, 32);
 };
-const bnG2 = (p: typeof bn254.G2.Point.BASE) => {
+export const bnG2 = (p: typeof bn254.G2.Point.BASE) => {
   const { x, y } = p.toAffine();
   return hex(x.c1, 32) + hex(x.c0, 32) + hex(y.c1, 32) + hex(y.c0, 32);
 };
@@ -28,12 +28,12 @@ const bnG2 = (p: typeof bn254.G2.Point.BASE) => {
 // BLS12-381 (EIP-2537): a base-field element in 64 bytes; Fp2 as c0 then c1; a scalar in 32 bytes.
 const { G1, G2 } = bls12_381;
 const { Fp } = bls12_381.fields;
-const fp = (n: bigint) => hex(n, 64);
-const blsG1 = (p: typeof G1.Point.BASE) => {
+export const fp = (n: bigint) => hex(n, 64);
+export const blsG1 = (p: typeof G1.Point.BASE) => {
   const { x, y } = p.toAffine();
   return fp(x) + fp(y);
 };
-const blsG2 = (p: typeof G2.Point.BASE) => {
+export const blsG2 = (p: typeof G2.Point.BASE) => {
   const { x, y } = p.toAffine();
   return fp(x.c0) + fp(x.c1) + fp(y.c0) + fp(y.c1);
 };
