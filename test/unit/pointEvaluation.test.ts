@@ -39,7 +39,7 @@ beforeAll(async () => {
   const opening = pointEvaluation(blobOf(1n), 0x1234_5678_9abc_def0n);
   valid = pointEvaluationInput(opening);
   wrongY = pointEvaluationInput({ ...opening, y: `0x${((BigInt(opening.y) + 1n) % BLS_MODULUS).toString(16).padStart(64, '0')}` });
-});
+}, 60_000); // computing the opening (commitment and proof over a blob) takes seconds of CPU on a loaded machine
 
 describe('point evaluation (0x0a)', () => {
   it('answers a call with a valid opening with FIELD_ELEMENTS_PER_BLOB and the modulus', async () => {
