@@ -1,7 +1,7 @@
 /**
  * Every precompile of the Prague rules, differentially against anvil (revm, run with
  * `--hardfork prague`): each input goes to anvil by `eth_call` and to this chain's call simulation
- * (a SequencerCore over node:sqlite and its StateQueries), both directly and through a probe that
+ * (a SequencerCore over node:sqlite and the call simulator over it), both directly and through a probe that
  * STATICCALLs the precompile with a fixed gas and returns success, gas used and return data, so
  * failures and gas charged are compared too, not only return data. Each precompile gets valid
  * inputs and at least one invalid one; the expected success of each case is asserted as well, so
@@ -12,13 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { bytesToHex, type Hex } from '../../core/chain/hex.ts';
 import { RpcError } from '../../core/errors.ts';
-import { StateQueries } from '../../core/sequencer/queries.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
+import type { SimulatorCore } from '../../core/simulation/simulator.ts';
 import { type Anvil, startAnvil } from '../../scripts/lib/anvil.ts';
 import { JsonRpcCallError, rpc } from '../../scripts/lib/rpc.ts';
 import { devAccount } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 import { ABC, address, blake2fInput, type Case, cat, hex, precompileCases } from '../support/precompiles.ts';
+import { simulatorOver } from '../support/simulator.ts';
 
 const DEFAULT_PROBE_GAS = 10_000_000n;
 
@@ -46,7 +47,7 @@ function probe(to: Hex, gas: bigint, input: Hex): Hex {
 }
 
 let anvil: Anvil;
-let queries: StateQueries;
+let queries: SimulatorCore;
 let head: bigint;
 let cases: Case[];
 
@@ -54,7 +55,7 @@ beforeAll(async () => {
   anvil = await startAnvil({ args: ['--hardfork', 'prague'] });
   const seq = new SequencerCore(nodeSql(), parseChainConfig({}));
   await seq.init();
-  queries = new StateQueries(seq);
+  queries = simulatorOver(seq);
   head = seq.headNumber;
   cases = await precompileCases();
 });

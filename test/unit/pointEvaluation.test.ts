@@ -9,11 +9,12 @@ import { parseChainConfig } from '../../core/chain/config.ts';
 import { type Hex, hexToBytes } from '../../core/chain/hex.ts';
 import { reexecuteBlock } from '../../core/proving/reexecute.ts';
 import { decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
-import { StateQueries } from '../../core/sequencer/queries.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
+import type { SimulatorCore } from '../../core/simulation/simulator.ts';
 import { checkedTx } from '../support/accounts.ts';
 import { BLS_MODULUS, blobOf, POINT_EVALUATION_OUTPUT, pointEvaluation, pointEvaluationInput } from '../support/kzg.ts';
 import { nodeSql } from '../support/nodeSql.ts';
+import { simulatorOver } from '../support/simulator.ts';
 
 const config = parseChainConfig({});
 const POINT_EVALUATION: Hex = '0x000000000000000000000000000000000000000a';
@@ -21,7 +22,7 @@ const NOW = 1_800_000_000_000;
 const PRECOMPILE_GAS = 50_000n;
 
 let seq: SequencerCore;
-let queries: StateQueries;
+let queries: SimulatorCore;
 let valid: Hex;
 let wrongY: Hex;
 
@@ -35,7 +36,7 @@ function intrinsicGas(data: Hex): bigint {
 beforeAll(async () => {
   seq = new SequencerCore(nodeSql(), config);
   await seq.init();
-  queries = new StateQueries(seq);
+  queries = simulatorOver(seq);
   const opening = pointEvaluation(blobOf(1n), 0x1234_5678_9abc_def0n);
   valid = pointEvaluationInput(opening);
   wrongY = pointEvaluationInput({ ...opening, y: `0x${((BigInt(opening.y) + 1n) % BLS_MODULUS).toString(16).padStart(64, '0')}` });

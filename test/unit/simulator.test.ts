@@ -4,40 +4,21 @@ import { DEV_ACCOUNTS, parseChainConfig } from '../../core/chain/config.ts';
 import { lower } from '../../core/chain/hex.ts';
 import { RpcError } from '../../core/errors.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
-import { unindexedBlocks } from '../../core/sequencer/unindexed.ts';
-import type { IndexedState } from '../../core/simulation/chainView.ts';
-import { type CallLimits, DEFAULT_CALL_LIMITS } from '../../core/simulation/limits.ts';
-import { SimulatorCore } from '../../core/simulation/simulator.ts';
+import type { CallLimits } from '../../core/simulation/limits.ts';
 import { checkedTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
+import { simulatorOver } from '../support/simulator.ts';
 
 const config = parseChainConfig({});
 /** JUMPDEST PUSH1 0 JUMP: loops until its gas runs out. */
 const LOOP = '0x5b600056';
 const ALICE = lower(DEV_ACCOUNTS[0]);
 
-/**
- * The simulator over a real sequencer core whose outbox is never flushed: the D1 index holds
- * nothing (floor -1), so every block reaches the simulator through the feed. The index port is
- * never consulted in that state; it throws so that a test would see it if it were.
- */
 async function setup(limits: Partial<CallLimits> = {}) {
   const seq = new SequencerCore(nodeSql(), config);
   await seq.init();
   const feedCalls: number[] = [];
-  const feed = {
-    unindexed: async (after: number, limit: number) => {
-      feedCalls.push(after);
-      return unindexedBlocks(seq, after, limit);
-    },
-  };
-  const noIndex: IndexedState = {
-    account: () => Promise.reject(new Error('index read')),
-    storage: () => Promise.reject(new Error('index read')),
-    code: () => Promise.reject(new Error('index read')),
-    header: () => Promise.reject(new Error('index read')),
-  };
-  const sim = new SimulatorCore(config, { ...DEFAULT_CALL_LIMITS, ...limits }, feed, noIndex);
+  const sim = simulatorOver(seq, limits, (after) => feedCalls.push(after));
   return { seq, sim, feedCalls };
 }
 
