@@ -26,6 +26,8 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS block_data (block INTEGER PRIMARY KEY, data BLOB NOT NULL, withdrawals TEXT NOT NULL, priority_ops INTEGER NOT NULL, rolling_hash TEXT NOT NULL, timestamp INTEGER NOT NULL, state_root TEXT NOT NULL, sealed_at INTEGER NOT NULL)`,
   // Closed batches: their commitment (what L1 stores the hash of) and their data (what L1 receives).
   `CREATE TABLE IF NOT EXISTS batches (number INTEGER PRIMARY KEY, first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, commitment TEXT NOT NULL, hash TEXT NOT NULL, data BLOB NOT NULL, closed_at INTEGER NOT NULL)`,
+  // Per sealed block, its effective tips with their gas, sorted and merged (core/sequencer/feeHistory.ts).
+  `CREATE TABLE IF NOT EXISTS fee_summaries (block INTEGER PRIMARY KEY, tips BLOB NOT NULL)`,
 ];
 
 export function ensureSchema(sql: SqlPort): void {

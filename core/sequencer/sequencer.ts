@@ -19,6 +19,7 @@ import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 import { TxPool } from '../txpool/pool.ts';
+import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
 import { PriorityQueue } from './priorityQueue.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
@@ -287,6 +288,7 @@ export class SequencerCore {
         this.state.commit(exec.diff, update.accounts, update.nodes);
         this.pool.remove(removed);
         this.writeBlock(block);
+        recordFeeSummary(this.sql, block);
         this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, Number(env.number), JSON.stringify(payload));
         if (traceBytes) this.storeTrace(Number(env.number), header.hash, traceBytes);
         this.priorityQueue.consume(priorityOps, Number(env.number), rollingAfter);
