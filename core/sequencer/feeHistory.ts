@@ -1,4 +1,4 @@
-import { bytesToHex, type Hex, toQuantity } from '../chain/hex.ts';
+import { type Hex, toQuantity } from '../chain/hex.ts';
 import type { RpcReceipt, SealedBlock } from '../chain/types.ts';
 import { InvalidParamsError } from '../errors.ts';
 import type { SqlPort } from '../storage/sql.ts';
@@ -51,7 +51,7 @@ function encodeSummary(tips: { tip: bigint; gas: bigint }[]): Uint8Array {
   const view = new DataView(out.buffer);
   runs.forEach(({ tip, cumulative }, i) => {
     const at = 1 + i * ENTRY_BYTES;
-    for (let b = TIP_BYTES - 1, t = tip; b >= 0; b--, t >>= 8n) out[at + b] = Number(t & 0xffn);
+    for (let word = 3, t = tip; word >= 0 && t > 0n; word--, t >>= 64n) view.setBigUint64(at + 8 * word, t & 0xffffffffffffffffn);
     view.setUint32(at + TIP_BYTES, Number(cumulative >> 32n));
     view.setUint32(at + TIP_BYTES + 4, Number(cumulative & 0xffffffffn));
   });
@@ -77,14 +77,18 @@ function rewards(summary: Uint8Array, percentiles: number[]): Hex[] {
   const entries = (summary.length - 1) / ENTRY_BYTES;
   if (entries === 0) return percentiles.map(() => '0x0');
   const view = new DataView(summary.buffer, summary.byteOffset, summary.byteLength);
-  const at = (i: number) => 1 + i * ENTRY_BYTES;
-  const cumulative = (i: number) => view.getUint32(at(i) + TIP_BYTES) * 2 ** 32 + view.getUint32(at(i) + TIP_BYTES + 4);
+  const cumulative = (i: number) => view.getUint32(1 + i * ENTRY_BYTES + TIP_BYTES) * 2 ** 32 + view.getUint32(1 + i * ENTRY_BYTES + TIP_BYTES + 4);
+  const tip = (i: number) => {
+    let t = 0n;
+    for (let word = 0; word < 4; word++) t = (t << 64n) | view.getBigUint64(1 + i * ENTRY_BYTES + 8 * word);
+    return t;
+  };
   const total = BigInt(cumulative(entries - 1));
   let i = 0;
   return percentiles.map((p) => {
     const threshold = Number((total * BigInt(Math.round(p * 100))) / 10_000n);
     while (i < entries - 1 && cumulative(i) < threshold) i++;
-    return toQuantity(BigInt(bytesToHex(summary.subarray(at(i), at(i) + TIP_BYTES))));
+    return toQuantity(tip(i));
   });
 }
 

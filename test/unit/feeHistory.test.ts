@@ -161,6 +161,23 @@ describe('eth_feeHistory from fee summaries', () => {
     expect(summaries(seq)).toBe(Number(head) + 1);
   });
 
+  it('keeps tips of any size exact', async () => {
+    const rich = accounts
+      .slice(0, 3)
+      .map((a) => `${a.address}=${10n ** 40n}`)
+      .join(',');
+    const seq = new SequencerCore(nodeSql(), parseChainConfig({ GENESIS_ACCOUNTS: rich }));
+    await seq.init();
+    const tips = [2n ** 64n + 1n, 2n ** 64n - 1n, 2n ** 100n + 12345n];
+    await sealAll(
+      seq,
+      await Promise.all(tips.map((tip, from) => sign(seq, from, { type: 'eip1559', gas: 21_000n, maxFeePerGas: 2n * tip, maxPriorityFeePerGas: tip }))),
+    );
+    const got = feeHistory(seq, 1, seq.headNumber, [0, 34, 67, 100]);
+    expect(got).toEqual(reference(seq, seq.headNumber, seq.headNumber, [0, 34, 67, 100]));
+    expect(got.reward?.[0]).toEqual([2n ** 64n - 1n, 2n ** 64n + 1n, 2n ** 100n + 12345n, 2n ** 100n + 12345n].map(toQuantity));
+  });
+
   it('summarizes blocks sealed before summaries existed from their receipts, once', async () => {
     const seq = await newSeq();
     for (let b = 0; b < 4; b++) {
