@@ -5,8 +5,10 @@ import type { SqlPort } from '../storage/sql.ts';
 import { headersBetween } from './headers.ts';
 import type { SequencerCore } from './sequencer.ts';
 
-/** Most blocks one eth_feeHistory answer covers, with or without reward percentiles (geth's default). */
+/** Most blocks one eth_feeHistory answer covers, with or without reward percentiles (geth's default)... */
 export const MAX_FEE_HISTORY_BLOCKS = 1024;
+/** ...and most reward percentiles it computes per block. */
+export const MAX_FEE_HISTORY_PERCENTILES = 100;
 /**
  * Blocks sealed before fee summaries existed are summarized from their receipts when first asked
  * for, newest first, until a call has read this many receipts (a block is never split); an answer
@@ -100,6 +102,8 @@ function rewards(summary: Uint8Array, percentiles: number[]): Hex[] {
 export function feeHistory(core: SequencerCore, blockCount: number, newest: bigint, percentiles: number[]): FeeHistory {
   if (blockCount < 1) return { oldestBlock: '0x0', baseFeePerGas: [], gasUsedRatio: [], baseFeePerBlobGas: [], blobGasUsedRatio: [] };
   const count = BigInt(Math.min(blockCount, MAX_FEE_HISTORY_BLOCKS));
+  if (percentiles.length > MAX_FEE_HISTORY_PERCENTILES)
+    throw new InvalidParamsError(`invalid reward percentiles: want at most ${MAX_FEE_HISTORY_PERCENTILES} numbers`);
   for (let i = 0; i < percentiles.length; i++) {
     const p = percentiles[i];
     if (!(p >= 0 && p <= 100) || (i > 0 && p < percentiles[i - 1]))

@@ -10,7 +10,13 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { type Hex, toQuantity } from '../../core/chain/hex.ts';
-import { type FeeHistory, feeHistory, MAX_FEE_BACKFILL_RECEIPTS, MAX_FEE_HISTORY_BLOCKS } from '../../core/sequencer/feeHistory.ts';
+import {
+  type FeeHistory,
+  feeHistory,
+  MAX_FEE_BACKFILL_RECEIPTS,
+  MAX_FEE_HISTORY_BLOCKS,
+  MAX_FEE_HISTORY_PERCENTILES,
+} from '../../core/sequencer/feeHistory.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { devKey } from '../support/accounts.ts';
@@ -218,7 +224,7 @@ describe('eth_feeHistory from fee summaries', () => {
     expect(summaries(seq)).toBe(Number(head) + 1);
   });
 
-  it(`answers for at most ${MAX_FEE_HISTORY_BLOCKS} blocks`, async () => {
+  it(`answers for at most ${MAX_FEE_HISTORY_BLOCKS} blocks and ${MAX_FEE_HISTORY_PERCENTILES} percentiles`, async () => {
     const seq = await newSeq();
     for (let i = 0; i < MAX_FEE_HISTORY_BLOCKS + 1; i++) {
       seq.addPriorityOps([{ index: BigInt(i), l1Sender: accounts[0].address, l2Recipient: accounts[1].address, amount: 1n }]);
@@ -229,5 +235,9 @@ describe('eth_feeHistory from fee summaries', () => {
     expect(got.oldestBlock).toBe(toQuantity(head - BigInt(MAX_FEE_HISTORY_BLOCKS) + 1n));
     expect(got.reward).toHaveLength(MAX_FEE_HISTORY_BLOCKS);
     expect(got.baseFeePerGas).toHaveLength(MAX_FEE_HISTORY_BLOCKS + 1);
+    const many = Array.from({ length: MAX_FEE_HISTORY_PERCENTILES + 1 }, (_, i) => i / 2);
+    expect(feeHistory(seq, 1, head, many.slice(1)).reward?.[0]).toHaveLength(MAX_FEE_HISTORY_PERCENTILES);
+    expect(() => feeHistory(seq, 1, head, many)).toThrow(`invalid reward percentiles: want at most ${MAX_FEE_HISTORY_PERCENTILES} numbers`);
+    expect(() => feeHistory(seq, 1, head, [50, 10])).toThrow('invalid reward percentiles: want increasing values in [0, 100]');
   });
 });
