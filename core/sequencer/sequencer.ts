@@ -439,9 +439,9 @@ export class SequencerCore {
     const row = this.sql.query<{ block: number }>(`SELECT block FROM txs WHERE hash = ?`, lower(txHash))[0];
     if (!row) return null;
     const batch = this.batcher.batchOfBlock(row.block);
+    const mine = (list: { txHash: Hex }[]) => list.some((w) => w.txHash === lower(txHash));
     if (batch === undefined) {
-      if (!this.batcher.withdrawals(row.block, row.block).some((w) => w.txHash === lower(txHash)))
-        return { batchNumber: null, withdrawals: [], status: 'none' };
+      if (!mine(this.batcher.withdrawals(row.block, row.block))) return { batchNumber: null, withdrawals: [], status: 'none' };
       throw new ServerError(`the batch holding block ${row.block} is not closed yet: retry later`);
     }
     const tree = this.batcher.withdrawalTree(batch);
