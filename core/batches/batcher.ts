@@ -1,5 +1,5 @@
 import { EMPTY_ROLLING_HASH } from '../bridge/priorityOps.ts';
-import { merkleRoot, type Withdrawal, withdrawalLeaf, ZERO_HASH } from '../bridge/withdrawals.ts';
+import { type Withdrawal, ZERO_HASH } from '../bridge/withdrawals.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import type { Hex } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
@@ -7,6 +7,7 @@ import type { RpcBlockHeader } from '../chain/types.ts';
 import type { SqlPort } from '../storage/sql.ts';
 import { encodeBatchData } from './batchData.ts';
 import { type BatchCommitment, batchHash } from './commitment.ts';
+import { storeWithdrawalTree, withdrawalTree } from './withdrawalTree.ts';
 
 /** A withdrawal with the L2 transaction that made it (what a claimant looks it up by). */
 export interface BlockWithdrawal extends Withdrawal {
@@ -167,11 +168,16 @@ export class Batcher {
       prev.last_block,
       lastBlock,
     );
-    const leaves = rows.flatMap((r) => parseWithdrawals(r.withdrawals).map(withdrawalLeaf));
+    const batchNumber = prevCommitment.batchNumber + 1n;
+    const withdrawalsRoot = storeWithdrawalTree(
+      this.sql,
+      Number(batchNumber),
+      rows.flatMap((r) => parseWithdrawals(r.withdrawals)),
+    );
     const data = encodeBatchData(rows.map((r) => r.data));
     const last = rows[rows.length - 1];
     const commitment: BatchCommitment = {
-      batchNumber: prevCommitment.batchNumber + 1n,
+      batchNumber,
       firstBlock: BigInt(rows[0].block),
       lastBlock: BigInt(last.block),
       firstTimestamp: BigInt(rows[0].timestamp),
@@ -181,7 +187,7 @@ export class Batcher {
       newStateRoot: last.state_root,
       txDataHash: keccakHex(data),
       priorityOpsRollingHash: last.rolling_hash,
-      withdrawalsRoot: merkleRoot(leaves),
+      withdrawalsRoot,
     };
     const hash = batchHash(commitment);
     this.sql.query(
@@ -205,9 +211,30 @@ export class Batcher {
     return row ? { commitment: commitmentFromJson(row.commitment), hash: row.hash, data: row.data, closedAt: row.closed_at } : undefined;
   }
 
-  /** The closed batch holding `block`, if its batch is closed. */
+  /** The closed batch holding `block`, if its batch is closed: one seek in batches_by_last_block. */
   batchOfBlock(block: number): number | undefined {
-    return this.sql.query<{ number: number }>(`SELECT number FROM batches WHERE first_block <= ? AND last_block >= ? AND number > 0`, block, block)[0]?.number;
+    const row = this.sql.query<{ number: number; first_block: number }>(
+      `SELECT number, first_block FROM batches WHERE last_block >= ? ORDER BY last_block LIMIT 1`,
+      block,
+    )[0];
+    return row && row.number > 0 && row.first_block <= block ? row.number : undefined;
+  }
+
+  /**
+   * The shape and root of closed batch `batch`'s withdrawals tree (core/batches/withdrawalTree.ts).
+   * Batches closed before trees were stored get theirs built and stored on first use, once.
+   */
+  withdrawalTree(batch: number): { leaves: number; depth: number; root: Hex } {
+    const stored = withdrawalTree(this.sql, batch);
+    if (stored) return stored;
+    const { first_block, last_block } = this.sql.query<{ first_block: number; last_block: number }>(
+      `SELECT first_block, last_block FROM batches WHERE number = ?`,
+      batch,
+    )[0];
+    return this.sql.transaction(() => {
+      storeWithdrawalTree(this.sql, batch, this.withdrawals(first_block, last_block));
+      return withdrawalTree(this.sql, batch) as { leaves: number; depth: number; root: Hex };
+    });
   }
 
   lastBlockOf(batch: number): number | undefined {

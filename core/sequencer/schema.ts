@@ -26,6 +26,16 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS block_data (block INTEGER PRIMARY KEY, data BLOB NOT NULL, withdrawals TEXT NOT NULL, priority_ops INTEGER NOT NULL, rolling_hash TEXT NOT NULL, timestamp INTEGER NOT NULL, state_root TEXT NOT NULL, sealed_at INTEGER NOT NULL)`,
   // Closed batches: their commitment (what L1 stores the hash of) and their data (what L1 receives).
   `CREATE TABLE IF NOT EXISTS batches (number INTEGER PRIMARY KEY, first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, commitment TEXT NOT NULL, hash TEXT NOT NULL, data BLOB NOT NULL, closed_at INTEGER NOT NULL)`,
+  // Per sealed block, its effective tips with their gas, sorted and merged (core/sequencer/feeHistory.ts).
+  `CREATE TABLE IF NOT EXISTS fee_summaries (block INTEGER PRIMARY KEY, tips BLOB NOT NULL)`,
+  // The batch holding a block, in one seek (rollup_getWithdrawalProof).
+  `CREATE INDEX IF NOT EXISTS batches_by_last_block ON batches (last_block)`,
+  // Each closed batch's withdrawals tree, stored once (core/batches/withdrawalTree.ts): its shape, its
+  // nodes (padding-only subtrees left out), and its withdrawals by the transaction that made them.
+  `CREATE TABLE IF NOT EXISTS withdrawal_trees (batch INTEGER PRIMARY KEY, leaves INTEGER NOT NULL, depth INTEGER NOT NULL, root TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS withdrawal_nodes (batch INTEGER NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (batch, level, idx)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS withdrawal_leaves (batch INTEGER NOT NULL, idx INTEGER NOT NULL, tx_hash TEXT NOT NULL, withdrawal TEXT NOT NULL, PRIMARY KEY (batch, idx))`,
+  `CREATE INDEX IF NOT EXISTS withdrawal_leaves_by_tx ON withdrawal_leaves (tx_hash)`,
 ];
 
 export function ensureSchema(sql: SqlPort): void {

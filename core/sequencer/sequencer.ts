@@ -1,8 +1,8 @@
 import { concatBytes } from '@ethereumjs/util';
 import { encodeBlockData } from '../batches/batchData.ts';
 import { Batcher, type StoredBatch } from '../batches/batcher.ts';
+import { proveWithdrawals } from '../batches/withdrawalTree.ts';
 import { type PriorityOp, rollingHashOf } from '../bridge/priorityOps.ts';
-import { merkleProof, withdrawalLeaf } from '../bridge/withdrawals.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
@@ -19,6 +19,7 @@ import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
+import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
 import { PriorityQueue } from './priorityQueue.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
@@ -310,6 +311,7 @@ export class SequencerCore {
         this.state.commit(exec.diff, update.accounts, update.nodes);
         this.pool.remove(removed);
         this.writeBlock(block);
+        recordFeeSummary(this.sql, block);
         this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, Number(env.number), JSON.stringify(payload));
         if (traceBytes) this.storeTrace(Number(env.number), header.hash, traceBytes);
         this.priorityQueue.consume(priorityOps, Number(env.number), rollingAfter);
@@ -453,7 +455,8 @@ export class SequencerCore {
   /**
    * What a claim on L1 needs for the withdrawals an L2 transaction made: per withdrawal, its leaf,
    * its batch, its index in the batch's tree and the Merkle proof. Null when the transaction is
-   * unknown; throws while its batch is not closed yet.
+   * unknown; throws while its batch is not closed yet. Reads the batch's stored tree: a few seeks
+   * plus one per tree level and withdrawal (core/batches/withdrawalTree.ts).
    */
   withdrawalProof(txHash: Hex): WithdrawalProof | null {
     const row = this.sql.query<{ block: number }>(`SELECT block FROM txs WHERE hash = ?`, lower(txHash))[0];
@@ -464,17 +467,11 @@ export class SequencerCore {
       if (!mine(this.batcher.withdrawals(row.block, row.block))) return { batchNumber: null, withdrawals: [], status: 'none' };
       throw new ServerError(`the batch holding block ${row.block} is not closed yet: retry later`);
     }
-    const stored = this.batcher.batch(batch) as StoredBatch;
-    const all = this.batcher.withdrawals(Number(stored.commitment.firstBlock), Number(stored.commitment.lastBlock));
-    const leaves = all.map(withdrawalLeaf);
+    const tree = this.batcher.withdrawalTree(batch);
+    const withdrawals = proveWithdrawals(this.sql, batch, tree.depth, txHash).map(({ txHash: _, ...w }) => w);
     const p = this.l1Progress();
-    const withdrawals = all.flatMap((w, index) =>
-      w.txHash === lower(txHash)
-        ? [{ id: w.id, l2Sender: w.l2Sender, l1Recipient: w.l1Recipient, amount: w.amount, leaf: leaves[index], index, proof: merkleProof(leaves, index) }]
-        : [],
-    );
     const status = withdrawals.length === 0 ? 'none' : batch <= p.executed ? 'executed' : batch <= p.committed ? 'committed' : 'closed';
-    return { batchNumber: batch, withdrawalsRoot: stored.commitment.withdrawalsRoot, withdrawals, status };
+    return { batchNumber: batch, withdrawalsRoot: tree.root, withdrawals, status };
   }
 
   // ---- outbox ------------------------------------------------------------------------------

@@ -129,7 +129,12 @@ export class IndexReader {
     }, []);
   }
 
-  /** Logs in a block range; returns limit + 1 rows at most so the caller can tell it overflowed. */
+  /**
+   * Logs in a block range of indexed blocks; returns limit + 1 rows at most so the caller can tell
+   * it overflowed. The filter's limits (core/chain/logFilter.ts) keep the statement within D1's 100
+   * bound parameters. Every failure is thrown: the caller asks only for blocks the index holds,
+   * so even a missing table is a failure, never an empty answer.
+   */
   async logs(q: LogQuery): Promise<RpcLog[]> {
     const where = ['block BETWEEN ? AND ?'];
     const params: (string | number)[] = [q.fromBlock, q.toBlock];
@@ -142,13 +147,11 @@ export class IndexReader {
       where.push(`topic${i} IN (${alternatives.map(() => '?').join(', ')})`);
       params.push(...alternatives.map(lower));
     });
-    return orEmpty(async () => {
-      const rows = await this.db
-        .prepare(`SELECT log FROM logs WHERE ${where.join(' AND ')} ORDER BY block, log_index LIMIT ?`)
-        .bind(...params, q.limit + 1)
-        .all<{ log: string }>();
-      return rows.results.map((r) => JSON.parse(r.log) as RpcLog);
-    }, []);
+    const rows = await this.db
+      .prepare(`SELECT log FROM logs WHERE ${where.join(' AND ')} ORDER BY block, log_index LIMIT ?`)
+      .bind(...params, q.limit + 1)
+      .all<{ log: string }>();
+    return rows.results.map((r) => JSON.parse(r.log) as RpcLog);
   }
 
   private shard(key: Hex): D1Database {
