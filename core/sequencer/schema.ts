@@ -1,8 +1,10 @@
+import { VALUE_PARTS_TABLE } from '../storage/chunked.ts';
 import type { SqlPort } from '../storage/sql.ts';
 
 /**
  * The sequencer's own SQLite schema: hot state, the trie, the pool, recent blocks and the outbox.
- * Statements are idempotent; `version` guards future migrations.
+ * Statements are idempotent and only ever appended, so an existing database gains new tables on
+ * its next start; `version` guards future migrations.
  */
 const SCHEMA_VERSION = 1;
 
@@ -26,6 +28,11 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS block_data (block INTEGER PRIMARY KEY, data BLOB NOT NULL, withdrawals TEXT NOT NULL, priority_ops INTEGER NOT NULL, rolling_hash TEXT NOT NULL, timestamp INTEGER NOT NULL, state_root TEXT NOT NULL, sealed_at INTEGER NOT NULL)`,
   // Closed batches: their commitment (what L1 stores the hash of) and their data (what L1 receives).
   `CREATE TABLE IF NOT EXISTS batches (number INTEGER PRIMARY KEY, first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, commitment TEXT NOT NULL, hash TEXT NOT NULL, data BLOB NOT NULL, closed_at INTEGER NOT NULL)`,
+  // Receipts, transactions and outbox payloads too long for their row, in parts (core/storage/chunked.ts).
+  VALUE_PARTS_TABLE,
+  // Transactions taken out of the pool without a block, and why (seq orders them for pruning).
+  `CREATE TABLE IF NOT EXISTS dropped_txs (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, nonce TEXT NOT NULL, reason TEXT NOT NULL, dropped_at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS dropped_txs_by_time ON dropped_txs (dropped_at)`,
 ];
 
 export function ensureSchema(sql: SqlPort): void {
