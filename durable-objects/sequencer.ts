@@ -8,7 +8,14 @@ import { type ErrorObject, toErrorObject } from '../core/errors.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { unindexedLogs } from '../core/sequencer/logs.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
-import { type L1Progress, type OutboxEntry, SequencerCore, type SubmitResult, type WithdrawalProof } from '../core/sequencer/sequencer.ts';
+import {
+  type L1Progress,
+  type OutboxEntry,
+  SequencerCore,
+  type SubmitResult,
+  type TransactionStatus,
+  type WithdrawalProof,
+} from '../core/sequencer/sequencer.ts';
 import { unindexedBlocks } from '../core/sequencer/unindexed.ts';
 import { coreChainPort } from '../core/settlement/chainPort.ts';
 import type { ChainPort } from '../core/settlement/settler.ts';
@@ -292,6 +299,11 @@ export class Sequencer extends DurableObject<Env> {
 
   transaction(hash: Hex): RpcTransaction | null {
     return this.core.transaction(hash);
+  }
+
+  /** Where an acknowledged transaction ended (rollup_getTransactionStatus). */
+  transactionStatus(hash: Hex): TransactionStatus {
+    return this.core.transactionStatus(hash);
   }
 
   pendingNonce(address: Hex): bigint {

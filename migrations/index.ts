@@ -1,3 +1,4 @@
+import { VALUE_PARTS_TABLE } from '../core/storage/chunked.ts';
 import type { Migration } from '../workers/index-db/migrate.ts';
 
 /** The chain index in D1: blocks, transactions with receipts, and logs for eth_getLogs. */
@@ -27,5 +28,10 @@ export const indexMigrations: Migration[] = [
     statements: [
       `CREATE TABLE IF NOT EXISTS proving_dead_letters (message_id TEXT PRIMARY KEY, block INTEGER, trace_key TEXT, attempts INTEGER NOT NULL, received_at INTEGER NOT NULL)`,
     ],
+  },
+  {
+    version: 5,
+    // Receipts, transactions and logs too long for their row, in parts (core/storage/chunked.ts).
+    statements: [VALUE_PARTS_TABLE],
   },
 ];

@@ -196,9 +196,14 @@ export async function executeBlock(
       continue;
     }
     let result: RunTxResult;
+    const depth = state.depth;
     try {
       result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });
     } catch (e) {
+      // runTx reverts only the innermost checkpoint when execution throws: undo the rest (the nonce
+      // bump, the gas debit, any write), so that a dropped transaction leaves no trace in the block
+      // and its sender's nonce stays free.
+      while (state.depth > depth) await state.revert();
       blocked.add(t.sender);
       outcomes.push({ hash: t.hash, status: 'dropped', reason: ethereumjsReason(e) });
       continue;

@@ -1,8 +1,10 @@
+import { VALUE_PARTS_TABLE } from '../storage/chunked.ts';
 import type { SqlPort } from '../storage/sql.ts';
 
 /**
  * The sequencer's own SQLite schema: hot state, the trie, the pool, recent blocks and the outbox.
- * Statements are idempotent; `version` guards future migrations.
+ * Statements are idempotent and only ever appended, so an existing database gains new tables on
+ * its next start; `version` guards future migrations.
  */
 const SCHEMA_VERSION = 1;
 
@@ -36,6 +38,11 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS withdrawal_nodes (batch INTEGER NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (batch, level, idx)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS withdrawal_leaves (batch INTEGER NOT NULL, idx INTEGER NOT NULL, tx_hash TEXT NOT NULL, withdrawal TEXT NOT NULL, PRIMARY KEY (batch, idx))`,
   `CREATE INDEX IF NOT EXISTS withdrawal_leaves_by_tx ON withdrawal_leaves (tx_hash)`,
+  // Receipts, transactions and outbox payloads too long for their row, in parts (core/storage/chunked.ts).
+  VALUE_PARTS_TABLE,
+  // Transactions taken out of the pool without a block, and why (seq orders them for pruning).
+  `CREATE TABLE IF NOT EXISTS dropped_txs (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, nonce TEXT NOT NULL, reason TEXT NOT NULL, dropped_at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS dropped_txs_by_time ON dropped_txs (dropped_at)`,
 ];
 
 export function ensureSchema(sql: SqlPort): void {

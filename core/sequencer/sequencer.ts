@@ -16,9 +16,11 @@ import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie } from '../state/stateTrie.ts';
 import type { AccountRecord, StateDiff } from '../state/types.ts';
+import { deleteValue, loadValue, storeValue } from '../storage/chunked.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
+import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
 import { PriorityQueue } from './priorityQueue.ts';
@@ -80,6 +82,7 @@ export interface PoolDrop {
 export interface SealResult {
   header: RpcBlockHeader;
   included: Hex[];
+  /** Transactions taken out of the pool without a block by this seal, with the reason recorded for each. */
   dropped: { hash: Hex; reason: string }[];
   /** With `seal(now, { trace: true })`: what a stateless prover needs to re-execute the block. */
   trace?: BlockTrace;
@@ -88,6 +91,13 @@ export interface SealResult {
   /** The batch this block closed, if it filled one. */
   closedBatch?: StoredBatch;
 }
+
+/** What `rollup_getTransactionStatus` answers for a hash. */
+export type TransactionStatus =
+  | { status: 'pending' }
+  | { status: 'included'; blockNumber: bigint; blockHash: Hex }
+  | { status: 'dropped'; reason: string; droppedAt: number }
+  | { status: 'unknown' };
 
 /** Trace blobs are stored in parts of this size (rows are limited to 2 MB). */
 const TRACE_PART_BYTES = 1024 * 1024;
@@ -112,6 +122,7 @@ export class SequencerCore {
   readonly pool: TxPool;
   readonly priorityQueue: PriorityQueue;
   readonly batcher: Batcher;
+  readonly dropped: DroppedTxs;
   private readonly executor: Executor;
   private headHeader!: RpcBlockHeader;
   private readonly recentHashes = new Map<bigint, Hex>();
@@ -130,6 +141,7 @@ export class SequencerCore {
     this.pool = new TxPool(sql, { ...opts.pool, lifetimeMs: config.txpoolLifetimeMs });
     this.priorityQueue = new PriorityQueue(sql);
     this.batcher = new Batcher(sql, config);
+    this.dropped = new DroppedTxs(sql);
     this.executor = new Executor(config);
   }
 
@@ -143,7 +155,7 @@ export class SequencerCore {
         const block = { header: genesis.header, transactions: [], receipts: [] };
         this.writeBlock(block);
         this.batcher.initGenesis(genesis.header, 0);
-        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', 0, ?)`, JSON.stringify(indexPayload(genesis.diff, genesis.accounts)));
+        this.writeIndexEntry(0, indexPayload(genesis.diff, genesis.accounts));
         setMeta(this.sql, 'chain_id', this.config.chainId.toString());
       });
     }
@@ -194,7 +206,7 @@ export class SequencerCore {
             throw new InvalidParamsError(`exceeds block gas limit: gas ${t.gasLimit}, limit ${this.config.blockGasLimit}`);
           const account = this.state.account(t.sender);
           const { evicted } = this.pool.admit(t, account?.nonce ?? 0n, account?.balance ?? 0n, minBaseFee, nowMs);
-          if (evicted) this.poolDropped(evicted, 'evicted', `the pool is full and ${t.hash} pays more`);
+          if (evicted) this.poolDropped(evicted, 'evicted', `the pool is full and ${t.hash} pays more`, nowMs);
           return { hash: t.hash };
         } catch (e) {
           return { error: toErrorObject(e) };
@@ -208,13 +220,19 @@ export class SequencerCore {
    * the base fee), so that they cannot hold pool slots forever; returns them with the reason.
    */
   expire(nowMs: number): PoolDrop[] {
-    const expired = this.pool.expire(nowMs, (s) => this.stateNonce(s), this.nextBaseFee());
-    return expired.map((t) => this.poolDropped(t, 'expired', `it could not run for ${this.config.txpoolLifetimeMs} ms`));
+    return this.sql.transaction(() => {
+      const expired = this.pool.expire(nowMs, (s) => this.stateNonce(s), this.nextBaseFee());
+      return expired.map((t) => this.poolDropped(t, 'expired', `it could not run for ${this.config.txpoolLifetimeMs} ms`, nowMs));
+    });
   }
 
-  /** Every acknowledged transaction the pool lets go of without a block is reported here. */
-  private poolDropped(tx: PoolTx, reason: PoolDrop['reason'], detail: string): PoolDrop {
+  /**
+   * Every acknowledged transaction the pool lets go of without a block is reported here and
+   * recorded with its reason (rollup_getTransactionStatus), inside the removal's SQL transaction.
+   */
+  private poolDropped(tx: PoolTx, reason: PoolDrop['reason'], detail: string, nowMs: number): PoolDrop {
     console.warn(`txpool: dropped ${tx.hash} (sender ${tx.sender}, nonce ${tx.nonce}): ${reason}, ${detail}`);
+    this.dropped.record([{ hash: tx.hash, sender: tx.sender, nonce: tx.nonce, reason: `${reason}: ${detail}` }], nowMs);
     return { hash: tx.hash, reason };
   }
 
@@ -232,25 +250,58 @@ export class SequencerCore {
    * Seals one block from the pool: executes, computes the state root from the diff, and commits
    * state, block, pool removals and the outbox entry in one SQL transaction. Returns null when no
    * transaction could run.
+   *
+   * No transaction can stop sealing: one that fails to execute is dropped by executeBlock, and a
+   * block that cannot be executed or stored as a whole is sealed again with the first half of its
+   * transactions (a prefix keeps each sender's nonce order), down to one; a one-transaction block
+   * that still fails drops that transaction with the error as its reason, and sealing starts over
+   * without it. Every drop is recorded (DroppedTxs) with the pool removal, and the sender's nonce
+   * is not consumed.
    */
   async seal(nowMs: number, opts: { trace?: boolean } = {}): Promise<SealResult | null> {
     this.expire(nowMs);
     const withTrace = opts.trace ?? this.recordTraces;
-    const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK, this.nextBaseFee());
-    // The rest waits for the next block (a suffix: each sender's transactions stay in nonce order).
-    let bytes = 0;
-    for (let i = 0; i < runnable.length; i++) {
-      bytes += (runnable[i].raw.length - 2) / 2;
-      if (bytes > MAX_BLOCK_TX_BYTES && i > 0) {
-        runnable.length = i;
-        break;
+    const earlier: Drop[] = [];
+    for (;;) {
+      const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK, this.nextBaseFee());
+      // The rest waits for the next block (a suffix: each sender's transactions stay in nonce order).
+      let bytes = 0;
+      for (let i = 0; i < runnable.length; i++) {
+        bytes += (runnable[i].raw.length - 2) / 2;
+        if (bytes > MAX_BLOCK_TX_BYTES && i > 0) {
+          runnable.length = i;
+          break;
+        }
+      }
+      const staleDrops = stale.map((t) => dropOf(t, `nonce too low: next nonce ${this.stateNonce(t.sender)}, tx nonce ${t.nonce}`));
+      const priorityOps = this.priorityQueue.pending();
+      if (runnable.length === 0 && priorityOps.length === 0) {
+        this.drop(staleDrops, nowMs);
+        return null;
+      }
+      let candidates = runnable;
+      for (;;) {
+        try {
+          const sealed = await this.sealBlock(nowMs, candidates, staleDrops, priorityOps, withTrace);
+          if (sealed) sealed.dropped.unshift(...earlier.map((d) => ({ hash: d.hash, reason: d.reason })));
+          return sealed;
+        } catch (e) {
+          if (candidates.length === 0) throw e;
+          if (candidates.length > 1) {
+            candidates = candidates.slice(0, candidates.length >> 1);
+            continue;
+          }
+          const failed = dropOf(candidates[0], `could not be sealed: ${e instanceof Error ? e.message : String(e)}`);
+          this.drop([failed], nowMs);
+          earlier.push(failed);
+          break;
+        }
       }
     }
-    const priorityOps = this.priorityQueue.pending();
-    if (runnable.length === 0 && priorityOps.length === 0) {
-      if (stale.length > 0) this.dropStale(stale.map((t) => t.hash));
-      return null;
-    }
+  }
+
+  /** Executes `runnable` (and the pending deposits) into a block and commits it; throws, changing nothing, when it cannot. */
+  private async sealBlock(nowMs: number, runnable: PoolTx[], stale: Drop[], priorityOps: PriorityOp[], withTrace: boolean): Promise<SealResult | null> {
     const parent = this.headHeader;
     const timestampFromClock = BigInt(Math.floor(nowMs / 1000));
     const parentTimestamp = BigInt(parent.timestamp);
@@ -272,12 +323,13 @@ export class SequencerCore {
       return h;
     };
     const exec = await executeBlock(this.config, env, { priorityOps, txs: runnable }, reads ?? this.state, blockHash, this.executor);
-    const dropped = exec.outcomes.filter((o) => o.status === 'dropped').map((o) => ({ hash: o.hash, reason: (o as { reason: string }).reason }));
-    const removed = [...exec.included.map((i) => i.hash), ...dropped.map((d) => d.hash), ...stale.map((t) => t.hash)];
+    const byHash = new Map(runnable.map((t) => [t.hash, t]));
+    const dropped = [...exec.outcomes.flatMap((o) => (o.status === 'dropped' ? [dropOf(byHash.get(o.hash) as PoolTx, o.reason)] : [])), ...stale];
     if (exec.included.length === 0 && priorityOps.length === 0) {
-      if (removed.length > 0) this.dropStale(removed);
+      this.drop(dropped, nowMs);
       return null;
     }
+    const removed = [...exec.included.map((i) => i.hash), ...dropped.map((d) => d.hash)];
     const rollingBefore = this.priorityQueue.rollingHash();
     const rollingAfter = rollingHashOf(rollingBefore, priorityOps);
     const transactions = exec.included.map((i) => i.raw);
@@ -310,9 +362,10 @@ export class SequencerCore {
       this.sql.transaction(() => {
         this.state.commit(exec.diff, update.accounts, update.nodes);
         this.pool.remove(removed);
+        this.dropped.record(dropped, nowMs);
         this.writeBlock(block);
         recordFeeSummary(this.sql, block);
-        this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, Number(env.number), JSON.stringify(payload));
+        this.writeIndexEntry(Number(env.number), payload);
         if (traceBytes) this.storeTrace(Number(env.number), header.hash, traceBytes);
         this.priorityQueue.consume(priorityOps, Number(env.number), rollingAfter);
         closedBatch = this.batcher.record({
@@ -332,15 +385,30 @@ export class SequencerCore {
     }
     this.state.afterCommit(exec.diff, update.accounts, update.nodes);
     this.pool.afterRemove(removed);
+    this.dropped.announce(dropped);
     this.headHeader = header;
     this.recentHashes.set(env.number, header.hash);
     this.recentHashes.delete(env.number - BLOCKHASH_WINDOW);
-    return { header, included: exec.included.map((i) => i.hash), dropped, trace, priorityOps, closedBatch };
+    return {
+      header,
+      included: exec.included.map((i) => i.hash),
+      dropped: dropped.map((d) => ({ hash: d.hash, reason: d.reason })),
+      trace,
+      priorityOps,
+      closedBatch,
+    };
   }
 
-  private dropStale(hashes: Hex[]): void {
-    this.sql.transaction(() => this.pool.remove(hashes));
+  /** Takes transactions out of the pool without a block, recording why. */
+  private drop(drops: Drop[], nowMs: number): void {
+    if (drops.length === 0) return;
+    const hashes = drops.map((d) => d.hash);
+    this.sql.transaction(() => {
+      this.pool.remove(hashes);
+      this.dropped.record(drops, nowMs);
+    });
     this.pool.afterRemove(hashes);
+    this.dropped.announce(drops);
   }
 
   private writeBlock(block: SealedBlock): void {
@@ -356,9 +424,20 @@ export class SequencerCore {
       this.sql,
       multiRow(
         'INSERT INTO txs (hash, block, idx, tx, receipt)',
-        block.transactions.map((tx, k) => [tx.hash, n, k, JSON.stringify(tx), JSON.stringify(block.receipts[k])]),
+        block.transactions.map((tx, k) => [
+          tx.hash,
+          n,
+          k,
+          storeValue(this.sql, `tx:${tx.hash}`, JSON.stringify(tx)),
+          storeValue(this.sql, `receipt:${tx.hash}`, JSON.stringify(block.receipts[k])),
+        ]),
       ),
     );
+  }
+
+  /** The block's entry for the D1 index; its state changes can outgrow a row like a receipt can. */
+  private writeIndexEntry(block: number, payload: IndexPayload): void {
+    this.sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', ?, ?)`, block, storeValue(this.sql, `outbox:${block}`, JSON.stringify(payload)));
   }
 
   private storeTrace(block: number, blockHash: Hex, bytes: Uint8Array): void {
@@ -391,7 +470,9 @@ export class SequencerCore {
   blockRows(number: number): BlockRows | undefined {
     const b = this.sql.query<{ hash: Hex; header: string; tx_hashes: string }>(`SELECT hash, header, tx_hashes FROM blocks WHERE number = ?`, number)[0];
     if (!b) return undefined;
-    const txs = this.sql.query<{ hash: Hex; tx: string; receipt: string }>(`SELECT hash, tx, receipt FROM txs WHERE block = ? ORDER BY idx`, number);
+    const txs = this.sql
+      .query<{ hash: Hex; tx: string; receipt: string }>(`SELECT hash, tx, receipt FROM txs WHERE block = ? ORDER BY idx`, number)
+      .map((t) => ({ hash: t.hash, tx: loadValue(this.sql, t.tx), receipt: loadValue(this.sql, t.receipt) }));
     return { hash: b.hash, header: b.header, txHashes: b.tx_hashes, txs };
   }
 
@@ -405,29 +486,43 @@ export class SequencerCore {
     if (!row) return null;
     const header = JSON.parse(row.header) as RpcBlockHeader;
     const transactions = fullTransactions
-      ? this.sql.query<{ tx: string }>(`SELECT tx FROM txs WHERE block = ? ORDER BY idx`, Number(number)).map((r) => JSON.parse(r.tx) as RpcTransaction)
+      ? this.sql
+          .query<{ tx: string }>(`SELECT tx FROM txs WHERE block = ? ORDER BY idx`, Number(number))
+          .map((r) => JSON.parse(loadValue(this.sql, r.tx)) as RpcTransaction)
       : (JSON.parse(row.tx_hashes) as Hex[]);
     return { ...header, transactions };
   }
 
   blockReceipts(number: bigint): RpcReceipt[] | null {
     if (number > this.headNumber) return null;
-    return this.sql.query<{ receipt: string }>(`SELECT receipt FROM txs WHERE block = ? ORDER BY idx`, Number(number)).map((r) => JSON.parse(r.receipt));
+    return this.sql
+      .query<{ receipt: string }>(`SELECT receipt FROM txs WHERE block = ? ORDER BY idx`, Number(number))
+      .map((r) => JSON.parse(loadValue(this.sql, r.receipt)));
   }
 
   receipt(hash: Hex): RpcReceipt | null {
     const row = this.sql.query<{ receipt: string }>(`SELECT receipt FROM txs WHERE hash = ?`, lower(hash))[0];
-    return row ? JSON.parse(row.receipt) : null;
+    return row ? JSON.parse(loadValue(this.sql, row.receipt)) : null;
   }
 
   /** A mined transaction, or a pending one from the pool (with null block fields). */
   transaction(hash: Hex): RpcTransaction | null {
     const h = lower(hash);
     const row = this.sql.query<{ tx: string }>(`SELECT tx FROM txs WHERE hash = ?`, h)[0];
-    if (row) return JSON.parse(row.tx);
+    if (row) return JSON.parse(loadValue(this.sql, row.tx));
     const pending = this.pool.get(h);
     if (!pending) return null;
     return formatTransaction(materialize(pending, this.config.chainId), pending.hash, pending.sender, null);
+  }
+
+  /** Where an acknowledged transaction ended: in a block, still in the pool, or dropped with its reason. */
+  transactionStatus(hash: Hex): TransactionStatus {
+    const h = lower(hash);
+    const row = this.sql.query<{ block: number; hash: Hex }>(`SELECT t.block, b.hash FROM txs t JOIN blocks b ON b.number = t.block WHERE t.hash = ?`, h)[0];
+    if (row) return { status: 'included', blockNumber: BigInt(row.block), blockHash: row.hash };
+    if (this.pool.get(h)) return { status: 'pending' };
+    const dropped = this.dropped.get(h);
+    return dropped ? { status: 'dropped', ...dropped } : { status: 'unknown' };
   }
 
   account(address: Hex): AccountRecord | undefined {
@@ -477,15 +572,23 @@ export class SequencerCore {
   // ---- outbox ------------------------------------------------------------------------------
 
   outboxPending(limit: number): OutboxEntry[] {
-    return this.sql.query<{ id: number; kind: string; block: number; payload: string; attempts: number }>(
-      `SELECT id, kind, block, payload, attempts FROM outbox ORDER BY id LIMIT ?`,
-      limit,
-    );
+    return this.sql
+      .query<{ id: number; kind: string; block: number; payload: string; attempts: number }>(
+        `SELECT id, kind, block, payload, attempts FROM outbox ORDER BY id LIMIT ?`,
+        limit,
+      )
+      .map((e) => ({ ...e, payload: loadValue(this.sql, e.payload) }));
   }
 
   outboxDone(ids: number[]): void {
     this.sql.transaction(() => {
-      for (const id of ids) this.sql.query(`DELETE FROM outbox WHERE id = ?`, id);
+      for (const id of ids) {
+        const [row] = this.sql.query<{ pointer: string | null }>(
+          `DELETE FROM outbox WHERE id = ? RETURNING CASE WHEN payload LIKE 'parts:%' THEN payload END AS pointer`,
+          id,
+        );
+        if (row?.pointer) deleteValue(this.sql, row.pointer);
+      }
     });
   }
 
@@ -496,6 +599,10 @@ export class SequencerCore {
   outboxSize(): number {
     return this.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`)[0].n;
   }
+}
+
+function dropOf(t: PoolTx, reason: string): Drop {
+  return { hash: t.hash, sender: t.sender, nonce: t.nonce, reason };
 }
 
 function indexPayload(diff: StateDiff, accounts: Map<Hex, AccountRecord | null>): IndexPayload {

@@ -150,6 +150,11 @@ export class OverlayStateManager implements StateManagerInterface {
     this.slots.delete(addr);
   }
 
+  /** Checkpoints open now: a transaction whose execution throws leaves some of its own open. */
+  get depth(): number {
+    return this.checkpoints.length;
+  }
+
   async checkpoint(): Promise<void> {
     this.checkpoints.push(this.journal.length);
   }

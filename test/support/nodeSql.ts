@@ -1,7 +1,11 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlPort, SqlRow, SqlValue } from '../../core/storage/sql.ts';
+import { checkLimits } from './sqlLimits.ts';
 
-/** The core's SQL port over Node's built-in SQLite, so the sequencer core runs in plain Node. */
+/**
+ * The core's SQL port over Node's built-in SQLite, so the sequencer core runs in plain Node, under
+ * the production limits (test/support/sqlLimits.ts): local SQLite would accept a row Cloudflare refuses.
+ */
 export function nodeSql(path = ':memory:'): SqlPort & { close(): void } {
   const db = new DatabaseSync(path);
   const statements = new Map<string, StatementSync>();
@@ -16,6 +20,7 @@ export function nodeSql(path = ':memory:'): SqlPort & { close(): void } {
   };
   return {
     query<T extends SqlRow = SqlRow>(sql: string, ...params: SqlValue[]): T[] {
+      checkLimits(sql, params);
       const s = prepare(sql);
       if (/^\s*(SELECT|WITH|PRAGMA)/i.test(sql) || /RETURNING/i.test(sql)) return s.all(...params) as T[];
       s.run(...params);

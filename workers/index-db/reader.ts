@@ -2,6 +2,7 @@ import type { ChainConfig } from '../../core/chain/config.ts';
 import { type Hex, lower } from '../../core/chain/hex.ts';
 import { shardOf } from '../../core/chain/shard.ts';
 import type { RpcBlockHeader, RpcLog, RpcReceipt, RpcTransaction } from '../../core/chain/types.ts';
+import { joinParts, type Pointer, pointerOf } from '../../core/storage/chunked.ts';
 import { type Env, stateShards } from '../env.ts';
 
 export type RpcBlock = RpcBlockHeader & { transactions: (Hex | RpcTransaction)[] };
@@ -43,6 +44,9 @@ async function orEmpty<T>(q: () => Promise<T>, empty: T): Promise<T> {
   }
 }
 
+/** Parts fetched per query when reassembling long values: one response stays within a few MB. */
+const PARTS_PER_QUERY = 8;
+
 /** Reads of the chain index and state shards in D1, the read path that scales at the edge. */
 export class IndexReader {
   private readonly env: Env;
@@ -55,6 +59,35 @@ export class IndexReader {
 
   private get db() {
     return this.env.INDEX_DB;
+  }
+
+  /** Column values with every pointer replaced by its value, reassembled from value_parts. */
+  private async resolve(columns: string[]): Promise<string[]> {
+    const pointers = columns.map(pointerOf);
+    const wanted = new Map<string, Pointer>();
+    for (const p of pointers) if (p) wanted.set(p.key, p);
+    const texts = new Map<string, string[]>();
+    let keys: string[] = [];
+    let count = 0;
+    const fetch = async () => {
+      const rows = await this.db
+        .prepare(`SELECT key, text FROM value_parts WHERE key IN (${keys.map(() => '?').join(', ')}) ORDER BY key, part`)
+        .bind(...keys)
+        .all<{ key: string; text: string }>();
+      for (const r of rows.results) texts.set(r.key, [...(texts.get(r.key) ?? []), r.text]);
+      keys = [];
+      count = 0;
+    };
+    for (const p of wanted.values()) {
+      if (keys.length > 0 && (count + p.count > PARTS_PER_QUERY || keys.length === 100)) await fetch();
+      keys.push(p.key);
+      count += p.count;
+    }
+    if (keys.length > 0) await fetch();
+    return columns.map((c, i) => {
+      const p = pointers[i];
+      return p ? joinParts(p, texts.get(p.key) ?? []) : c;
+    });
   }
 
   /** Highest block whose index and state rows are all in D1, or -1 before the first flush. */
@@ -83,7 +116,7 @@ export class IndexReader {
     const header = JSON.parse(row.header) as RpcBlockHeader;
     if (!full) return { ...header, transactions: JSON.parse(row.tx_hashes) };
     const txs = await this.db.prepare(`SELECT tx FROM txs WHERE block = ? ORDER BY idx`).bind(row.number).all<{ tx: string }>();
-    return { ...header, transactions: txs.results.map((r) => JSON.parse(r.tx)) };
+    return { ...header, transactions: (await this.resolve(txs.results.map((r) => r.tx))).map((tx) => JSON.parse(tx)) };
   }
 
   async blockByNumber(n: number, full: boolean): Promise<RpcBlock | null> {
@@ -111,21 +144,21 @@ export class IndexReader {
   async transaction(hash: Hex): Promise<RpcTransaction | null> {
     return orMiss(async () => {
       const row = await this.db.prepare(`SELECT tx FROM txs WHERE hash = ?`).bind(lower(hash)).first<{ tx: string }>();
-      return row ? (JSON.parse(row.tx) as RpcTransaction) : null;
+      return row ? (JSON.parse((await this.resolve([row.tx]))[0]) as RpcTransaction) : null;
     }, null);
   }
 
   async receipt(hash: Hex): Promise<RpcReceipt | null> {
     return orMiss(async () => {
       const row = await this.db.prepare(`SELECT receipt FROM txs WHERE hash = ?`).bind(lower(hash)).first<{ receipt: string }>();
-      return row ? (JSON.parse(row.receipt) as RpcReceipt) : null;
+      return row ? (JSON.parse((await this.resolve([row.receipt]))[0]) as RpcReceipt) : null;
     }, null);
   }
 
   async blockReceipts(n: number): Promise<RpcReceipt[]> {
     return orMiss(async () => {
       const rows = await this.db.prepare(`SELECT receipt FROM txs WHERE block = ? ORDER BY idx`).bind(n).all<{ receipt: string }>();
-      return rows.results.map((r) => JSON.parse(r.receipt) as RpcReceipt);
+      return (await this.resolve(rows.results.map((r) => r.receipt))).map((r) => JSON.parse(r) as RpcReceipt);
     }, []);
   }
 
@@ -151,7 +184,7 @@ export class IndexReader {
       .prepare(`SELECT log FROM logs WHERE ${where.join(' AND ')} ORDER BY block, log_index LIMIT ?`)
       .bind(...params, q.limit + 1)
       .all<{ log: string }>();
-    return rows.results.map((r) => JSON.parse(r.log) as RpcLog);
+    return (await this.resolve(rows.results.map((r) => r.log))).map((l) => JSON.parse(l) as RpcLog);
   }
 
   private shard(key: Hex): D1Database {

@@ -27,6 +27,7 @@ import { eth_sendRawTransactionSync } from './eth_sendRawTransactionSync.ts';
 import { eth_syncing } from './eth_syncing.ts';
 import { net_listening } from './net_listening.ts';
 import { net_version } from './net_version.ts';
+import { rollup_getTransactionStatus } from './rollup_getTransactionStatus.ts';
 import { rollup_getWithdrawalProof } from './rollup_getWithdrawalProof.ts';
 import type { Handler } from './types.ts';
 import { web3_clientVersion } from './web3_clientVersion.ts';
@@ -62,6 +63,7 @@ export const methods: Record<string, Handler> = {
   eth_syncing,
   net_listening,
   net_version,
+  rollup_getTransactionStatus,
   rollup_getWithdrawalProof,
   web3_clientVersion,
 };

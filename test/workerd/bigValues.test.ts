@@ -1,0 +1,71 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { parseChainConfig } from '../../core/chain/config.ts';
+import type { Hex } from '../../core/chain/hex.ts';
+import type { RpcLog, RpcReceipt } from '../../core/chain/types.ts';
+import type { Sequencer } from '../../durable-objects/sequencer.ts';
+import { IndexReader } from '../../workers/index-db/reader.ts';
+import { sequencerStub } from '../../workers/rpc/context.ts';
+import { devAccount } from '../support/accounts.ts';
+import { bigLogDataHex, bigLogsInitCode } from '../support/bigLogs.ts';
+import { checkedD1, checkedEnv } from './checkedD1.ts';
+import { result, waitForReceipt } from './rpc.ts';
+
+const config = parseChainConfig(env);
+
+describe('values longer than a row, through D1 under the production limits', () => {
+  it('the checked binding refuses what production D1 refuses', async () => {
+    const db = checkedD1(env.INDEX_DB);
+    await db.prepare(`CREATE TABLE IF NOT EXISTS limits_probe (k TEXT, v TEXT)`).run();
+    const insert = db.prepare(`INSERT INTO limits_probe (k, v) VALUES (?, ?)`);
+    expect(() => insert.bind('big', 'x'.repeat(2_000_001))).toThrow(/string or blob too big/);
+    expect(() => insert.bind('y'.repeat(1_000_000), 'y'.repeat(1_000_001))).toThrow(/a row of 2000001 bytes/);
+    const many = Array.from({ length: 101 }, (_, i) => i);
+    expect(() => db.prepare(`SELECT ${many.map(() => '?').join(' + ')} AS n`).bind(...many)).toThrow(/too many SQL variables/);
+    // Within the limits, statements go through, batched too.
+    await db.batch([insert.bind('small', 'v'), db.prepare(`DELETE FROM limits_probe WHERE k = ?`).bind('small')]);
+    expect((await db.prepare(`SELECT COUNT(*) AS n FROM limits_probe`).first<{ n: number }>())?.n).toBe(0);
+  });
+
+  it('indexes and serves a transaction with more than 2 MB of logs', { timeout: 240_000 }, async () => {
+    const stub = sequencerStub(env);
+    // The sequencer's outbox writes to D1 through the checked bindings from now on.
+    await runInDurableObject(stub, (instance: Sequencer) => {
+      Object.assign(instance, { env: checkedEnv(env) });
+    });
+    const count = 5;
+    const size = 450_000;
+    const raw = await devAccount(8).signTransaction({
+      chainId: Number(config.chainId),
+      type: 'eip1559',
+      nonce: 0,
+      data: bigLogsInitCode(count, size),
+      gas: config.blockGasLimit,
+      maxFeePerGas: 10n ** 10n,
+      maxPriorityFeePerGas: 1n,
+    });
+    const hash = await result<Hex>('eth_sendRawTransaction', [raw]);
+    const receipt = (await waitForReceipt(hash, 180_000)) as unknown as RpcReceipt;
+    expect(receipt.status).toBe('0x1');
+    const data = bigLogDataHex(size);
+    expect(receipt.logs.map((l) => l.data === data)).toEqual(Array(count).fill(true));
+    const flushed = await stub.flushOutbox();
+    expect(flushed.remaining).toBe(0);
+    const block = Number(BigInt(receipt.blockNumber));
+    const index = new IndexReader(env, config);
+    expect(await index.indexedHead()).toBeGreaterThanOrEqual(block);
+    // Stored in parts in D1, and served whole from there: receipt, block receipts, logs.
+    const parts = await env.INDEX_DB.prepare(`SELECT COUNT(*) AS n FROM value_parts WHERE key = ?`).bind(`receipt:${hash}`).first<{ n: number }>();
+    expect(parts?.n).toBeGreaterThan(1);
+    expect(await index.receipt(hash)).toEqual(receipt);
+    expect(await index.blockReceipts(block)).toEqual([receipt]);
+    const logs: RpcLog[] = await index.logs({ fromBlock: block, toBlock: block, addresses: [], topics: [], limit: 100 });
+    expect(logs).toEqual(receipt.logs);
+    // And through the Worker's methods, which now read D1.
+    const q = `0x${block.toString(16)}`;
+    expect(await result('eth_getLogs', [{ fromBlock: q, toBlock: q }])).toEqual(receipt.logs);
+    expect(await result('eth_getTransactionReceipt', [hash])).toEqual(receipt);
+    expect(await result('rollup_getTransactionStatus', [hash])).toEqual({ status: 'included', blockNumber: q, blockHash: receipt.blockHash });
+  });
+});
