@@ -11,6 +11,7 @@ import type { Hex } from '../chain/hex.ts';
 import { bytesToHex, hexToBytes, minBigInt } from '../chain/hex.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import type { StateDiff, StateReader } from '../state/types.ts';
+import { ComputeBudgetExceeded, type ComputeMeter } from './computeBudget.ts';
 import { ethereumjsReason } from './errors.ts';
 import { orderedTrieRoot } from './orderedTrie.ts';
 
@@ -154,14 +155,24 @@ export async function executeBlock(
   reader: StateReader,
   blockHash: BlockHashLookup,
   executor: Executor = new Executor(config),
+  budget?: ComputeMeter,
 ): Promise<BlockExecution> {
   const vm = await executor.prepare(reader, blockHash);
+  budget?.attach(vm);
   const state = executor.state;
   const block = envBlock(config, env);
   const included: IncludedTx[] = [];
   const outcomes: TxOutcome[] = [];
   const blocked = new Set<Hex>();
   let gasUsed = 0n;
+  /** The block's weighted gas so far (budget only). */
+  let weighted = 0n;
+  const overBudget = (t: ExecutableTx, reason: string) => {
+    blocked.add(t.sender);
+    // A transaction that does not fit what is left waits for a fresh block; one that does not fit an empty one never will.
+    if (included.length > 0) outcomes.push({ hash: t.hash, status: 'deferred', reason: 'block compute budget reached' });
+    else outcomes.push({ hash: t.hash, status: 'dropped', reason });
+  };
   for (const op of input.priorityOps) {
     const recipient = new Address(hexToBytes(op.l2Recipient));
     const account = await state.getAccount(recipient);
@@ -197,6 +208,11 @@ export async function executeBlock(
     }
     let result: RunTxResult;
     const depth = state.depth;
+    if (budget) {
+      budget.startTx(budget.limit - weighted);
+      // Kept open until the weight is known: a transaction over the budget leaves no trace.
+      await state.checkpoint();
+    }
     try {
       result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });
     } catch (e) {
@@ -204,9 +220,23 @@ export async function executeBlock(
       // bump, the gas debit, any write), so that a dropped transaction leaves no trace in the block
       // and its sender's nonce stays free.
       while (state.depth > depth) await state.revert();
+      if (e instanceof ComputeBudgetExceeded) {
+        overBudget(t, e.message);
+        continue;
+      }
       blocked.add(t.sender);
       outcomes.push({ hash: t.hash, status: 'dropped', reason: ethereumjsReason(e) });
       continue;
+    }
+    if (budget) {
+      const weight = result.totalGasSpent + budget.extra;
+      if (weighted + weight > budget.limit) {
+        while (state.depth > depth) await state.revert();
+        overBudget(t, new ComputeBudgetExceeded(budget.limit).message);
+        continue;
+      }
+      await state.commit();
+      weighted += weight;
     }
     gasUsed += result.totalGasSpent;
     const tip = 'maxPriorityFeePerGas' in tx ? tx.maxPriorityFeePerGas : tx.gasPrice - env.baseFeePerGas;

@@ -10,6 +10,7 @@ import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
 import { type ErrorObject, InvalidParamsError, ServerError, toErrorObject } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
+import { ComputeMeter } from '../execution/computeBudget.ts';
 import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
 import { type BlockTrace, claimsOf, encodeTrace } from '../proving/trace.ts';
 import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving/witness.ts';
@@ -124,6 +125,8 @@ export class SequencerCore {
   readonly batcher: Batcher;
   readonly dropped: DroppedTxs;
   private readonly executor: Executor;
+  /** A block holds at most its gas limit in weighted gas (core/execution/computeBudget.ts). */
+  private readonly compute: ComputeMeter;
   private headHeader!: RpcBlockHeader;
   private readonly recentHashes = new Map<bigint, Hex>();
 
@@ -143,6 +146,7 @@ export class SequencerCore {
     this.batcher = new Batcher(sql, config);
     this.dropped = new DroppedTxs(sql);
     this.executor = new Executor(config);
+    this.compute = new ComputeMeter(config.blockGasLimit);
   }
 
   /** Creates the schema and genesis on first start; restores the head and the pool on every start. */
@@ -322,7 +326,7 @@ export class SequencerCore {
       if (h && withTrace) hashesRead.set(n, h);
       return h;
     };
-    const exec = await executeBlock(this.config, env, { priorityOps, txs: runnable }, reads ?? this.state, blockHash, this.executor);
+    const exec = await executeBlock(this.config, env, { priorityOps, txs: runnable }, reads ?? this.state, blockHash, this.executor, this.compute);
     const byHash = new Map(runnable.map((t) => [t.hash, t]));
     const dropped = [...exec.outcomes.flatMap((o) => (o.status === 'dropped' ? [dropOf(byHash.get(o.hash) as PoolTx, o.reason)] : [])), ...stale];
     if (exec.included.length === 0 && priorityOps.length === 0) {
