@@ -95,6 +95,8 @@ describe.each([
   });
 });
 
-it('answers unknown for a hash it never acknowledged', async () => {
+it('answers unknown for a hash it never acknowledged, and -32602 for what is not a hash', async () => {
   expect(await rpc(rpcUrl(), 'rollup_getTransactionStatus', [`0x${'ab'.repeat(32)}`])).toEqual({ status: 'unknown' });
+  await expect(rpc(rpcUrl(), 'rollup_getTransactionStatus', ['0x1234'])).rejects.toMatchObject({ code: -32602 });
+  await expect(rpc(rpcUrl(), 'rollup_getTransactionStatus', [])).rejects.toMatchObject({ code: -32602 });
 });
