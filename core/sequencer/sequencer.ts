@@ -266,7 +266,7 @@ export class SequencerCore {
     this.expire(nowMs);
     const withTrace = opts.trace ?? this.recordTraces;
     const earlier: Drop[] = [];
-    for (;;) {
+    select: for (;;) {
       const { runnable, stale } = this.pool.select((s) => this.stateNonce(s), MAX_TXS_PER_BLOCK, this.nextBaseFee());
       // The rest waits for the next block (a suffix: each sender's transactions stay in nonce order).
       let bytes = 0;
@@ -286,7 +286,10 @@ export class SequencerCore {
       let candidates = runnable;
       for (;;) {
         try {
+          const pooled = this.pool.size;
           const sealed = await this.sealBlock(nowMs, candidates, staleDrops, priorityOps, withTrace);
+          // A prefix whose transactions were all dropped sealed nothing: the rest may still run.
+          if (!sealed && candidates.length < runnable.length && this.pool.size < pooled) continue select;
           if (sealed) sealed.dropped.unshift(...earlier.map((d) => ({ hash: d.hash, reason: d.reason })));
           return sealed;
         } catch (e) {
