@@ -5,8 +5,9 @@ import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
 import { settlementStub } from '../../durable-objects/settlement.ts';
 import type { Env } from '../env.ts';
 import { RpcContext, submitCoalescer } from './context.ts';
-import { dispatch } from './dispatch.ts';
+import { callCount, dispatch, parseBody } from './dispatch.ts';
 import { CLIENT_VERSION } from './methods/web3_clientVersion.ts';
+import { charge, identifyClient, refusalResponse } from './rateLimit.ts';
 
 /** Largest request body accepted, as geth's HTTP server: 5 MiB. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -21,7 +22,10 @@ export function chainConfig(env: Env): ChainConfig {
   return c;
 }
 
-/** The JSON-RPC endpoint: POST / (and any path, as some clients append one), CORS for wallets. */
+/**
+ * The JSON-RPC endpoint: POST / (and any path, as some clients append one), CORS for wallets, per-client
+ * rate limits on every call (rateLimit.ts).
+ */
 export const app = new Hono<{ Bindings: Env }>();
 
 app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 86400 }));
@@ -87,11 +91,19 @@ async function readBody(req: Request, limit: number): Promise<string | null> {
 }
 
 app.post('*', async (c) => {
+  const client = identifyClient(c.req.raw, c.env);
+  if ('status' in client) return refusalResponse(client);
+  // One call is counted before the body is read, so that a client over its limit costs no parsing.
+  const early = await charge(c.env, client, 1);
+  if (early) return refusalResponse(early);
   const body = await readBody(c.req.raw, MAX_BODY_BYTES);
   if (body === null) {
     return c.json({ jsonrpc: '2.0', id: null, error: toErrorObject(new LimitExceededError(`request body too large: limit ${MAX_BODY_BYTES} bytes`)) }, 413);
   }
-  const result = await dispatch(body, new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p)));
+  const parsed = parseBody(body);
+  const rest = await charge(c.env, client, callCount(parsed) - 1);
+  if (rest) return refusalResponse(rest);
+  const result = await dispatch(parsed, new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p)));
   if (result === null) return c.body(null, 204);
   return c.json(result);
 });
