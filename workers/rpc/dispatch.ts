@@ -22,7 +22,8 @@ async function handleOne(req: unknown, c: RpcContext): Promise<RpcResponse | nul
   const handler = Object.hasOwn(methods, r.method) ? methods[r.method] : undefined;
   let response: RpcResponse;
   if (!handler) {
-    response = errorResponse(id, new MethodNotFoundError(r.method));
+    // The name is echoed in the message: at most 100 characters of it, whatever was sent.
+    response = errorResponse(id, new MethodNotFoundError(r.method.length > 100 ? `${r.method.slice(0, 100)}...` : r.method));
   } else {
     try {
       response = { jsonrpc: '2.0', id, result: await handler(r.params, c) };
