@@ -28,7 +28,11 @@ processes.
   --port N               port on 127.0.0.1 (default 8787)
   --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
   --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
-  --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable)
+  --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable); API keys: --var API_KEYS=k1,k2
+  --rate-limit N         JSON-RPC calls per period per client address (RPC_RATE_LIMIT's simple.limit;
+                         default wrangler.toml's). Every local client is one address unless it sends
+                         CF-Connecting-IP itself
+  --key-rate-limit N     the same per API key (RPC_KEY_RATE_LIMIT; default wrangler.toml's)
   --prover-priority P    CPU priority of the prover's workerd process: idle (the default: Linux's
                          SCHED_IDLE through chrt, niceness 19 where that fails) or a niceness 0..19.
                          Proving is background work that must not take the sequencer's or the
@@ -53,6 +57,8 @@ const { values } = parseArgs({
     'simulator-inspector-port': { type: 'string' },
     'simulator-priority': { type: 'string', default: '10' },
     var: { type: 'string', multiple: true, default: [] },
+    'rate-limit': { type: 'string' },
+    'key-rate-limit': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -100,6 +106,24 @@ for (const v of values.var) {
   const eq = v.indexOf('=');
   if (eq < 1) throw new Error(`--var wants NAME=VALUE, got ${v}`);
   vars[v.slice(0, eq)] = v.slice(eq + 1);
+}
+
+// Rate limits: wrangler.toml's bindings with the limits of the flags. Locally every client is
+// 127.0.0.1, and npm start, the e2e suite and the bench send thousands of calls a second from it.
+type RateLimitBinding = { simple: { limit: number; period?: number } };
+const ratelimits = (options as { ratelimits?: Record<string, RateLimitBinding> }).ratelimits ?? {};
+for (const [name, flag] of [
+  ['RPC_RATE_LIMIT', 'rate-limit'],
+  ['RPC_KEY_RATE_LIMIT', 'key-rate-limit'],
+] as const) {
+  const value = values[flag];
+  if (value === undefined) continue;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || !ratelimits[name]) {
+    console.error(`--${flag} wants a positive integer and wrangler.toml's ${name} binding, got ${value}`);
+    process.exit(2);
+  }
+  ratelimits[name] = { ...ratelimits[name], simple: { ...ratelimits[name].simple, limit } };
 }
 
 // Four workerd processes, as in production where edge isolates, the Durable Object and queue

@@ -17,6 +17,11 @@ export interface Env extends ChainVars, CallLimitVars {
   STATE_SHARD_1: D1Database;
   TRACES: R2Bucket;
   PROVING_QUEUE: Queue<import('./prover/jobs.ts').ProvingJob>;
+  /** JSON-RPC calls per client address, and per API key (workers/rpc/rateLimit.ts). */
+  RPC_RATE_LIMIT: RateLimit;
+  RPC_KEY_RATE_LIMIT: RateLimit;
+  /** The API keys that get RPC_KEY_RATE_LIMIT instead of the address limit, comma-separated (a secret; none when unset). */
+  API_KEYS?: string;
   /** The prover's signing key (a secret; the development key when unset). */
   PROVER_KEY?: string;
   /** L1 settlement (all unset: settlement off). */

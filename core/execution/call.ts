@@ -164,7 +164,14 @@ export async function simulate(
   (exec.state as CallStateManager).forCall(reader, from);
   const vm = await exec.prepare(reader, blockHash);
   const fromAccount = await reader.account(from);
-  const tx = buildTx(config, req, req.nonce ?? fromAccount?.nonce ?? 0n, opts.gasLimit ?? req.gas ?? env.gasLimit);
+  let tx: TypedTransaction;
+  try {
+    tx = buildTx(config, req, req.nonce ?? fromAccount?.nonce ?? 0n, opts.gasLimit ?? req.gas ?? env.gasLimit);
+  } catch (e) {
+    // Fields EthereumJS refuses to build a transaction from (gas * fee past 2^256, a tip above the fee cap).
+    if (e instanceof InvalidParamsError) throw e;
+    throw new InvalidParamsError(`invalid call: ${ethereumjsReason(e).split(' (tx type=')[0]}`);
+  }
   let result: RunTxResult;
   try {
     result = await runTx(vm, {

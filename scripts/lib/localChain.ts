@@ -27,8 +27,21 @@ export interface StartChainOptions {
   vars?: Record<string, string>;
   /** How often the scheduled (cron) handler fires locally. */
   cronIntervalMs?: number;
+  /**
+   * JSON-RPC calls per 10 s per client address and per API key (serve.ts --rate-limit and
+   * --key-rate-limit). Default LOCAL_RATE_LIMIT for both: local clients are all 127.0.0.1.
+   */
+  rateLimit?: number;
+  keyRateLimit?: number;
   echo?: boolean;
 }
+
+/**
+ * The local chain's rate limit unless a caller sets one: high enough that npm start, the e2e suite
+ * and the bench (thousands of calls a second, all from 127.0.0.1) never meet it, while every call
+ * still goes through the binding as on Cloudflare.
+ */
+export const LOCAL_RATE_LIMIT = 1_000_000;
 
 /** Runs the Worker with scripts/serve.ts (Miniflare over workerd) and waits until its RPC answers. */
 export async function startChain(opts: StartChainOptions = {}): Promise<LocalChain> {
@@ -37,9 +50,10 @@ export async function startChain(opts: StartChainOptions = {}): Promise<LocalCha
   mkdirSync(persistDir, { recursive: true });
   const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}=${v}`]);
   const cronArgs = opts.cronIntervalMs === undefined ? [] : ['--cron-interval-ms', String(opts.cronIntervalMs)];
+  const limitArgs = ['--rate-limit', String(opts.rateLimit ?? LOCAL_RATE_LIMIT), '--key-rate-limit', String(opts.keyRateLimit ?? LOCAL_RATE_LIMIT)];
   const proc = spawnService(
     process.execPath,
-    [join(projectRoot, 'scripts', 'serve.ts'), '--port', String(port), '--persist', persistDir, ...cronArgs, ...varArgs],
+    [join(projectRoot, 'scripts', 'serve.ts'), '--port', String(port), '--persist', persistDir, ...cronArgs, ...limitArgs, ...varArgs],
     {
       echo: opts.echo,
       env: { WRANGLER_SEND_METRICS: 'false' },

@@ -95,17 +95,18 @@ export class IndexReader {
     return orMiss(async () => (await this.db.prepare(`SELECT number FROM indexed_head WHERE id = 0`).first<{ number: number }>())?.number ?? -1, -1);
   }
 
-  /** Highest proven block, proofs and refused jobs (-1, 0, 0 before any); throws when D1 fails. */
+  /**
+   * Highest proven block, proofs, refused jobs and dead letters (-1, 0, 0, 0 before any); throws
+   * when D1 fails. Two rows read: the counts kept by the prover and the last row of block_proofs.
+   */
   async provingStatus(): Promise<{ provenHead: number; proofs: number; failures: number; deadLetters: number }> {
     return orEmpty(
       async () => {
-        const [p, f, d] = await this.db.batch([
-          this.db.prepare(`SELECT COALESCE(MAX(block), -1) AS head, COUNT(*) AS n FROM block_proofs`),
-          this.db.prepare(`SELECT COUNT(*) AS n FROM proving_failures`),
-          this.db.prepare(`SELECT COUNT(*) AS n FROM proving_dead_letters`),
-        ]);
-        const row = (r: D1Result) => (r.results[0] ?? {}) as { head?: number; n?: number };
-        return { provenHead: row(p).head ?? -1, proofs: row(p).n ?? 0, failures: row(f).n ?? 0, deadLetters: row(d).n ?? 0 };
+        const row = await this.db
+          .prepare(`SELECT proofs, failures, dead_letters, (SELECT MAX(block) FROM block_proofs) AS head FROM proving_counts WHERE id = 0`)
+          .first<{ proofs: number; failures: number; dead_letters: number; head: number | null }>();
+        if (!row) return { provenHead: -1, proofs: 0, failures: 0, deadLetters: 0 };
+        return { provenHead: row.head ?? -1, proofs: row.proofs, failures: row.failures, deadLetters: row.dead_letters };
       },
       { provenHead: -1, proofs: 0, failures: 0, deadLetters: 0 },
     );

@@ -26,10 +26,17 @@ export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): 
   if (!object) throw new Error(`trace blob ${job.key} is not in R2 (yet)`);
   const bytes = new Uint8Array(await object.arrayBuffer());
   const refuse = async (reason: string): Promise<Outcome> => {
-    await db
-      .prepare(`INSERT OR REPLACE INTO proving_failures (block, trace_hash, reason, failed_at) VALUES (?, ?, ?, ?)`)
-      .bind(job.block, job.traceHash, reason.slice(0, 1000), Date.now())
-      .run();
+    // Counted only when it is the first refusal of this trace: a redelivered job replaces its row.
+    await db.batch([
+      db
+        .prepare(
+          `UPDATE proving_counts SET failures = failures + 1 WHERE id = 0 AND NOT EXISTS (SELECT 1 FROM proving_failures WHERE block = ? AND trace_hash = ?)`,
+        )
+        .bind(job.block, job.traceHash),
+      db
+        .prepare(`INSERT OR REPLACE INTO proving_failures (block, trace_hash, reason, failed_at) VALUES (?, ?, ?, ?)`)
+        .bind(job.block, job.traceHash, reason.slice(0, 1000), Date.now()),
+    ]);
     return 'refused';
   };
   if (keccakHex(bytes) !== job.traceHash) return refuse(`the blob's hash ${keccakHex(bytes)} is not the job's ${job.traceHash}`);
@@ -46,12 +53,15 @@ export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): 
   if (verdict.result.blockHash !== job.blockHash) return refuse(`re-executed block hash ${verdict.result.blockHash} is not the job's ${job.blockHash}`);
   const proof = signStatement(statementFor(trace, verdict.result, bytes), proverKey(env));
   const statement = JSON.stringify(proof.statement, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
-  const written = await db
-    .prepare(
-      `INSERT OR IGNORE INTO block_proofs (block, block_hash, trace_hash, digest, signature, prover, statement, proven_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .bind(job.block, job.blockHash, job.traceHash, proof.digest, proof.signature, proof.prover, statement, Date.now())
-    .run();
+  // One transaction: the count goes up only if this insert is the block's first proof (deliveries repeat).
+  const [, written] = await db.batch([
+    db.prepare(`UPDATE proving_counts SET proofs = proofs + 1 WHERE id = 0 AND NOT EXISTS (SELECT 1 FROM block_proofs WHERE block = ?)`).bind(job.block),
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO block_proofs (block, block_hash, trace_hash, digest, signature, prover, statement, proven_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(job.block, job.blockHash, job.traceHash, proof.digest, proof.signature, proof.prover, statement, Date.now()),
+  ]);
   return written.meta.changes > 0 ? 'proven' : 'already proven';
 }
 
@@ -74,10 +84,18 @@ export async function consumeProvingJobs(batch: MessageBatch<ProvingJob>, env: E
 /** Jobs that exhausted their retries: recorded (idempotently, by message id) for the status. */
 export async function recordDeadLetters(batch: MessageBatch<ProvingJob>, env: Env): Promise<void> {
   await migrate(env.INDEX_DB, indexMigrations);
+  const db = env.INDEX_DB;
   for (const message of batch.messages) {
-    await env.INDEX_DB.prepare(`INSERT OR IGNORE INTO proving_dead_letters (message_id, block, trace_key, attempts, received_at) VALUES (?, ?, ?, ?, ?)`)
-      .bind(message.id, message.body?.block ?? null, message.body?.key ?? null, message.attempts, Date.now())
-      .run();
+    await db.batch([
+      db
+        .prepare(
+          `UPDATE proving_counts SET dead_letters = dead_letters + 1 WHERE id = 0 AND NOT EXISTS (SELECT 1 FROM proving_dead_letters WHERE message_id = ?)`,
+        )
+        .bind(message.id),
+      db
+        .prepare(`INSERT OR IGNORE INTO proving_dead_letters (message_id, block, trace_key, attempts, received_at) VALUES (?, ?, ?, ?, ?)`)
+        .bind(message.id, message.body?.block ?? null, message.body?.key ?? null, message.attempts, Date.now()),
+    ]);
     message.ack();
   }
 }

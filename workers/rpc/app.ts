@@ -5,8 +5,9 @@ import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
 import { settlementStub } from '../../durable-objects/settlement.ts';
 import type { Env } from '../env.ts';
 import { RpcContext, submitCoalescer } from './context.ts';
-import { dispatch } from './dispatch.ts';
+import { callCount, dispatch, parseBody } from './dispatch.ts';
 import { CLIENT_VERSION } from './methods/web3_clientVersion.ts';
+import { charge, identifyClient, refusalResponse } from './rateLimit.ts';
 
 /** Largest request body accepted, as geth's HTTP server: 5 MiB. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -21,18 +22,30 @@ export function chainConfig(env: Env): ChainConfig {
   return c;
 }
 
-/** The JSON-RPC endpoint: POST / (and any path, as some clients append one), CORS for wallets. */
+/**
+ * The JSON-RPC endpoint: POST / (and any path, as some clients append one), CORS for wallets, per-client
+ * rate limits on every call (rateLimit.ts).
+ */
 export const app = new Hono<{ Bindings: Env }>();
 
 app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 86400 }));
 
-app.get('/status', async (c) => {
-  const stub = new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p));
+/**
+ * How long an isolate answers /status from its last reading: each reading costs D1 rows and two
+ * Durable Object calls, and dashboards poll. The cached value is a finished reading, never a
+ * promise, so no request waits on another's I/O.
+ */
+export const STATUS_TTL_MS = 2_000;
+type StatusReading = Record<string, unknown> & { readAt: number };
+const statusCache = new WeakMap<object, StatusReading>();
+
+async function readStatus(env: Env, waitUntil: (p: Promise<unknown>) => void): Promise<StatusReading> {
+  const stub = new RpcContext(env, chainConfig(env), waitUntil);
   const [sequencer, indexedHead, proving, settlement] = await Promise.all([
     stub.sequencer.status(),
     stub.index.indexedHead(),
     stub.index.provingStatus().catch((e: unknown) => ({ error: String(e) })),
-    settlementStub(c.env)
+    settlementStub(env)
       .status()
       .catch((e: unknown) => ({ enabled: null, error: String(e) })),
   ]);
@@ -43,19 +56,28 @@ app.get('/status', async (c) => {
     'error' in proving
       ? { provenHead: null, proofs: null, failures: null, deadLetters: null, provingLag: null, provingError: proving.error }
       : { ...proving, provingLag: head - proving.proofs };
-  // Durable Object calls this edge isolate made for eth_sendRawTransaction, and the transactions they carried.
-  const coalescer = submitCoalescer(c.env);
-  const edge = { submitCalls: coalescer.calls, submittedTxs: coalescer.carried };
-  return c.json({
+  return {
     client: CLIENT_VERSION,
-    chainId: chainConfig(c.env).chainId.toString(),
+    chainId: chainConfig(env).chainId.toString(),
     ...sequencer,
     head,
     indexedHead,
     ...provingFields,
     settlement,
-    edge,
-  });
+    readAt: Date.now(),
+  };
+}
+
+app.get('/status', async (c) => {
+  let reading = statusCache.get(c.env.INDEX_DB);
+  if (!reading || Date.now() - reading.readAt >= STATUS_TTL_MS) {
+    reading = await readStatus(c.env, (p) => c.executionCtx.waitUntil(p));
+    statusCache.set(c.env.INDEX_DB, reading);
+  }
+  // Durable Object calls this edge isolate made for eth_sendRawTransaction, and the transactions they carried.
+  const coalescer = submitCoalescer(c.env);
+  const edge = { submitCalls: coalescer.calls, submittedTxs: coalescer.carried };
+  return c.json({ ...reading, edge }, 200, { 'Cache-Control': `max-age=${STATUS_TTL_MS / 1000}` });
 });
 
 app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL\n`));
@@ -87,11 +109,19 @@ async function readBody(req: Request, limit: number): Promise<string | null> {
 }
 
 app.post('*', async (c) => {
+  const client = identifyClient(c.req.raw, c.env);
+  if ('status' in client) return refusalResponse(client);
+  // One call is counted before the body is read, so that a client over its limit costs no parsing.
+  const early = await charge(c.env, client, 1);
+  if (early) return refusalResponse(early);
   const body = await readBody(c.req.raw, MAX_BODY_BYTES);
   if (body === null) {
     return c.json({ jsonrpc: '2.0', id: null, error: toErrorObject(new LimitExceededError(`request body too large: limit ${MAX_BODY_BYTES} bytes`)) }, 413);
   }
-  const result = await dispatch(body, new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p)));
+  const parsed = parseBody(body);
+  const rest = await charge(c.env, client, callCount(parsed) - 1);
+  if (rest) return refusalResponse(rest);
+  const result = await dispatch(parsed, new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p)));
   if (result === null) return c.body(null, 204);
   return c.json(result);
 });

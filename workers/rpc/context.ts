@@ -131,7 +131,8 @@ export class RpcContext {
         if (n === null) throw new ServerError(`header for hash not found`);
         return n;
       }
-      if (o.blockNumber !== undefined) return this.blockNumber(o.blockNumber);
+      // EIP-1898's blockNumber is a quantity, not another block parameter (no recursion on nested objects).
+      if (o.blockNumber !== undefined) return quantity(o.blockNumber, 'blockNumber');
     }
     throw new InvalidParamsError('invalid block parameter: expected a tag, a number or an EIP-1898 object');
   }

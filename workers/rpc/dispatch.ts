@@ -22,7 +22,8 @@ async function handleOne(req: unknown, c: RpcContext): Promise<RpcResponse | nul
   const handler = Object.hasOwn(methods, r.method) ? methods[r.method] : undefined;
   let response: RpcResponse;
   if (!handler) {
-    response = errorResponse(id, new MethodNotFoundError(r.method));
+    // The name is echoed in the message: at most 100 characters of it, whatever was sent.
+    response = errorResponse(id, new MethodNotFoundError(r.method.length > 100 ? `${r.method.slice(0, 100)}...` : r.method));
   } else {
     try {
       response = { jsonrpc: '2.0', id, result: await handler(r.params, c) };
@@ -34,14 +35,28 @@ async function handleOne(req: unknown, c: RpcContext): Promise<RpcResponse | nul
   return isNotification ? null : response;
 }
 
-/** Parses a JSON-RPC 2.0 body (single or batch) and answers it. Null: nothing to send back. */
-export async function dispatch(body: string, c: RpcContext): Promise<RpcResponse | RpcResponse[] | null> {
-  let parsed: unknown;
+/** A request body as JSON, or MALFORMED when it is not JSON at all. */
+export const MALFORMED: unique symbol = Symbol('malformed JSON');
+export function parseBody(body: string): unknown {
   try {
-    parsed = JSON.parse(body);
+    return JSON.parse(body);
   } catch {
-    return errorResponse(null, new ParseError());
+    return MALFORMED;
   }
+}
+
+/**
+ * How many calls a parsed body makes, as the rate limits count them: one per request of a batch,
+ * at most MAX_BATCH_SIZE (a larger batch is refused as a whole, none of its calls runs), and one
+ * for anything else.
+ */
+export function callCount(parsed: unknown): number {
+  return Array.isArray(parsed) ? Math.min(Math.max(parsed.length, 1), MAX_BATCH_SIZE) : 1;
+}
+
+/** Answers a parsed JSON-RPC 2.0 body (single or batch). Null: nothing to send back. */
+export async function dispatch(parsed: unknown, c: RpcContext): Promise<RpcResponse | RpcResponse[] | null> {
+  if (parsed === MALFORMED) return errorResponse(null, new ParseError());
   if (!Array.isArray(parsed)) return handleOne(parsed, c);
   if (parsed.length === 0) return errorResponse(null, new InvalidRequestError('empty batch'));
   if (parsed.length > MAX_BATCH_SIZE) return errorResponse(null, new InvalidRequestError(`batch too large: at most ${MAX_BATCH_SIZE} requests`));
