@@ -36,6 +36,7 @@ try {
     ['Sequencer Durable Object', /env\.SEQUENCER \(Sequencer\)\s+Durable Object/.test(output)],
     ['Settlement Durable Object', /env\.SETTLEMENT \(Settlement\)\s+Durable Object/.test(output)],
     ['Simulator Durable Object', /env\.SIMULATOR \(Simulator\)\s+Durable Object/.test(output)],
+    ['rate limits per address and per API key', (config.ratelimits ?? []).length >= 2],
     ['D1 index database', /env\.INDEX_DB .*D1 Database/.test(output)],
     ['D1 state shards', /env\.STATE_SHARD_0 .*D1 Database/.test(output) && /env\.STATE_SHARD_1 .*D1 Database/.test(output)],
     ['R2 trace bucket', /env\.TRACES .*R2 Bucket/.test(output)],

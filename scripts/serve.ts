@@ -32,7 +32,9 @@ processes.
   --rate-limit N         JSON-RPC calls per period per client address (RPC_RATE_LIMIT's simple.limit;
                          default wrangler.toml's). Every local client is one address unless it sends
                          CF-Connecting-IP itself
-  --key-rate-limit N     the same per API key (RPC_KEY_RATE_LIMIT; default wrangler.toml's)
+  --key-rate-limit N     the same per API key (RPC_KEY_RATE_LIMIT; default wrangler.toml's);
+                         "off" for either removes that binding locally (npm run bench: the chain's
+                         own cost, without Miniflare's ~1.8 ms of edge CPU per call)
   --prover-priority P    CPU priority of the prover's workerd process: idle (the default: Linux's
                          SCHED_IDLE through chrt, niceness 19 where that fails) or a niceness 0..19.
                          Proving is background work that must not take the sequencer's or the
@@ -118,6 +120,12 @@ for (const [name, flag] of [
 ] as const) {
   const value = values[flag];
   if (value === undefined) continue;
+  // Benchmarks of the chain itself: Miniflare's binding costs the local edge ~1.8 ms of CPU per
+  // call (README), Cloudflare's does not; without the binding the edge charges nothing.
+  if (value === 'off') {
+    delete ratelimits[name];
+    continue;
+  }
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 1 || !ratelimits[name]) {
     console.error(`--${flag} wants a positive integer and wrangler.toml's ${name} binding, got ${value}`);
