@@ -21,12 +21,12 @@ import { coreChainPort } from '../core/settlement/chainPort.ts';
 import type { ChainPort } from '../core/settlement/settler.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import type { Env } from '../workers/env.ts';
-import { flushOutboxEntries } from '../workers/index-db/writer.ts';
+import { D1_BATCH_BYTES, flushOutboxEntries } from '../workers/index-db/writer.ts';
 import { type ProvingJob, traceKey } from '../workers/prover/jobs.ts';
 import { doSql } from './doSql.ts';
 import { type Outcome, outcome } from './outcome.ts';
 
-/** Blocks written to D1 per batch by one outbox flush. */
+/** Blocks written to D1 per round of an outbox flush (fewer when their data is large: D1_BATCH_BYTES). */
 const OUTBOX_BATCH = 32;
 
 /**
@@ -158,8 +158,9 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   /**
-   * Writes sealed blocks to D1 in order, up to OUTBOX_BATCH blocks per D1 batch; entries that fail
-   * stay and are retried by the alarm. Blocks sealed while a flush runs join the next one.
+   * Writes sealed blocks to D1 in order, up to OUTBOX_BATCH blocks (or about D1_BATCH_BYTES of
+   * data) per round; entries that fail stay and are retried by the alarm. Blocks sealed while a
+   * flush runs join the next one.
    */
   async flushOutbox(): Promise<{ flushed: number; remaining: number }> {
     // One flush at a time; a caller arriving during one waits for it (it drains what is pending).
@@ -172,7 +173,7 @@ export class Sequencer extends DurableObject<Env> {
   private async runFlush(): Promise<{ flushed: number; remaining: number }> {
     let flushed = 0;
     for (;;) {
-      const entries = this.core.outboxPending(OUTBOX_BATCH);
+      const entries = this.core.outboxPending(OUTBOX_BATCH, D1_BATCH_BYTES);
       if (entries.length === 0) break;
       try {
         await flushOutboxEntries(

@@ -578,13 +578,25 @@ export class SequencerCore {
 
   // ---- outbox ------------------------------------------------------------------------------
 
-  outboxPending(limit: number): OutboxEntry[] {
-    return this.sql
-      .query<{ id: number; kind: string; block: number; payload: string; attempts: number }>(
-        `SELECT id, kind, block, payload, attempts FROM outbox ORDER BY id LIMIT ?`,
-        limit,
-      )
-      .map((e) => ({ ...e, payload: loadValue(this.sql, e.payload) }));
+  /**
+   * The oldest outbox entries: at most `limit`, and no more once their payloads reach `maxChars`
+   * (the first is always taken), so that a run of blocks with huge state changes is read a few at
+   * a time.
+   */
+  outboxPending(limit: number, maxChars: number): OutboxEntry[] {
+    const rows = this.sql.query<{ id: number; kind: string; block: number; payload: string; attempts: number }>(
+      `SELECT id, kind, block, payload, attempts FROM outbox ORDER BY id LIMIT ?`,
+      limit,
+    );
+    const out: OutboxEntry[] = [];
+    let chars = 0;
+    for (const row of rows) {
+      if (out.length > 0 && chars >= maxChars) break;
+      const payload = loadValue(this.sql, row.payload);
+      chars += payload.length;
+      out.push({ ...row, payload });
+    }
+    return out;
   }
 
   outboxDone(ids: number[]): void {

@@ -118,7 +118,7 @@ describe('no transaction can stop the sealer', () => {
     // The D1 writer gets the stored rows back whole, and the outbox entry's state changes.
     const rows = seq.blockRows(Number(BigInt(a.blockNumber)));
     expect(rows?.txs.map((t) => JSON.parse(t.receipt))).toEqual([a]);
-    const entries = seq.outboxPending(100);
+    const entries = seq.outboxPending(100, Number.POSITIVE_INFINITY);
     expect(entries.map((e) => e.block)).toEqual([0, 1, 2]);
     expect(entries.every((e) => JSON.parse(e.payload).accounts.length > 0)).toBe(true);
     expect(seq.transactionStatus(several.hash)).toEqual({ status: 'included', blockNumber: 1n, blockHash: seq.block(1n, false)?.hash });
@@ -133,9 +133,11 @@ describe('no transaction can stop the sealer', () => {
     sql.query(`INSERT INTO outbox (kind, block, payload) VALUES ('index', 99, ?)`, column);
     const before = partsCount(sql);
     expect(before).toBeGreaterThan(0);
-    const entry = seq.outboxPending(100).find((e) => e.block === 99);
+    const entry = seq.outboxPending(100, Number.POSITIVE_INFINITY).find((e) => e.block === 99);
     expect(JSON.parse(entry?.payload ?? 'null')).toEqual(payload);
-    seq.outboxDone(seq.outboxPending(100).map((e) => e.id));
+    // A read budget stops after the entry that reaches it.
+    expect(seq.outboxPending(100, 1).map((e) => e.block)).toEqual([0]);
+    seq.outboxDone(seq.outboxPending(100, Number.POSITIVE_INFINITY).map((e) => e.id));
     expect(partsCount(sql)).toBe(0);
     expect(seq.outboxSize()).toBe(0);
   });

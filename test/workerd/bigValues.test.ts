@@ -4,8 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import type { RpcLog, RpcReceipt } from '../../core/chain/types.ts';
+import type { BlockRows, OutboxEntry } from '../../core/sequencer/sequencer.ts';
 import type { Sequencer } from '../../durable-objects/sequencer.ts';
+import { indexMigrations } from '../../migrations/index.ts';
+import { migrate } from '../../workers/index-db/migrate.ts';
 import { IndexReader } from '../../workers/index-db/reader.ts';
+import { D1_BATCH_BYTES, flushOutboxEntries } from '../../workers/index-db/writer.ts';
 import { sequencerStub } from '../../workers/rpc/context.ts';
 import { devAccount } from '../support/accounts.ts';
 import { bigLogDataHex, bigLogsInitCode } from '../support/bigLogs.ts';
@@ -87,5 +91,57 @@ describe('values longer than a row, through D1 under the production limits', () 
     expect(await result('eth_getLogs', [{ fromBlock: q, toBlock: q }])).toEqual(receipt.logs);
     expect(await result('eth_getTransactionReceipt', [hash])).toEqual(receipt);
     expect(await result('rollup_getTransactionStatus', [hash])).toEqual({ status: 'included', blockNumber: q, blockHash: receipt.blockHash });
+  });
+
+  it('writes a flush of big blocks in groups of about D1_BATCH_BYTES, each indexed whole', async () => {
+    // Blocks far above the chain's head, each with one receipt carrying a 3 MB log.
+    const first = 1_000_000;
+    const blocks = [first, first + 1, first + 2, first + 3];
+    const rowsOf = (n: number): BlockRows => {
+      const hash = `0x${n.toString(16).padStart(64, '0')}` as Hex;
+      const log = {
+        address: '0x000000000000000000000000000000000000beef',
+        topics: [],
+        data: `0x${'ab'.repeat(1_500_000)}`,
+        logIndex: '0x0',
+        blockNumber: `0x${n.toString(16)}`,
+      };
+      return {
+        hash,
+        header: JSON.stringify({ number: `0x${n.toString(16)}`, hash }),
+        txHashes: JSON.stringify([hash]),
+        txs: [{ hash, tx: JSON.stringify({ hash }), receipt: JSON.stringify({ transactionHash: hash, logs: [log] }) }],
+      };
+    };
+    const entries: OutboxEntry[] = blocks.map((block, i) => ({
+      id: i,
+      kind: 'index',
+      block,
+      attempts: 0,
+      payload: JSON.stringify({ accounts: [], storage: [], storageCleared: [], codes: [] }),
+    }));
+    await migrate(env.INDEX_DB, indexMigrations);
+    const checked = checkedEnv(env);
+    let batches = 0;
+    const counting = new Proxy(checked.INDEX_DB, {
+      get: (target, prop) => {
+        if (prop === 'batch') {
+          return (statements: D1PreparedStatement[]) => {
+            batches++;
+            return target.batch(statements);
+          };
+        }
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const e = new Proxy(checked, { get: (target, prop) => (prop === 'INDEX_DB' ? counting : Reflect.get(target, prop)) });
+    await flushOutboxEntries(e, config, entries, rowsOf);
+    // Each block carries about 6 MB (its log twice, in the receipt and in its row): two per group.
+    const perBlock = 2 * rowsOf(first).txs[0].receipt.length;
+    expect(batches).toBe(Math.ceil(blocks.length / Math.ceil(D1_BATCH_BYTES / perBlock)));
+    const index = new IndexReader(env, config);
+    expect(await index.indexedHead()).toBe(blocks[blocks.length - 1]);
+    for (const n of blocks) expect(await index.blockReceipts(n)).toEqual([JSON.parse(rowsOf(n).txs[0].receipt)]);
   });
 });
