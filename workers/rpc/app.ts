@@ -37,6 +37,7 @@ app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allow
  */
 export const STATUS_TTL_MS = 2_000;
 type StatusReading = Record<string, unknown> & { readAt: number };
+/** One reading per isolate and index database (the binding object stays the same across requests). */
 const statusCache = new WeakMap<object, StatusReading>();
 
 async function readStatus(env: Env, waitUntil: (p: Promise<unknown>) => void): Promise<StatusReading> {
