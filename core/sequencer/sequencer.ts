@@ -224,6 +224,9 @@ export class SequencerCore {
    * the base fee), so that they cannot hold pool slots forever; returns them with the reason.
    */
   expire(nowMs: number): PoolDrop[] {
+    // Every seal asks: no SQL transaction until something can have expired.
+    const due = this.pool.expiryDeadline();
+    if (due === undefined || nowMs < due) return [];
     return this.sql.transaction(() => {
       const expired = this.pool.expire(nowMs, (s) => this.stateNonce(s), this.nextBaseFee());
       return expired.map((t) => this.poolDropped(t, 'expired', `it could not run for ${this.config.txpoolLifetimeMs} ms`, nowMs));

@@ -264,7 +264,8 @@ export class ChainView {
   private remember(h: RpcBlockHeader): void {
     const n = Number(BigInt(h.number));
     this.headers.set(n, h);
-    if (this.headers.size > RECENT_HEADERS) this.headers.delete(Math.min(...this.headers.keys()));
+    // The oldest entry goes first (a Map keeps insertion order): a bounded cache, not a window.
+    if (this.headers.size > RECENT_HEADERS) this.headers.delete(this.headers.keys().next().value as number);
   }
 
   private async headerOrNull(n: number): Promise<RpcBlockHeader | null> {

@@ -12,13 +12,12 @@ import { parseChainConfig } from '../../core/chain/config.ts';
 import { callExecutor, simulate } from '../../core/execution/call.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { unindexedBlocks } from '../../core/sequencer/unindexed.ts';
-import { envOf, type IndexedState } from '../../core/simulation/chainView.ts';
-import { DEFAULT_CALL_LIMITS } from '../../core/simulation/limits.ts';
+import { envOf } from '../../core/simulation/chainView.ts';
 import { ExecutionMeter } from '../../core/simulation/meter.ts';
-import { SimulatorCore } from '../../core/simulation/simulator.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { devKey } from '../../test/support/accounts.ts';
 import { nodeSql } from '../../test/support/nodeSql.ts';
+import { simulatorOver } from '../../test/support/simulator.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '200' }, help: { type: 'boolean', default: false } } });
 if (values.help) {
@@ -53,13 +52,7 @@ async function deploy(runtime: string, nonce: number): Promise<`0x${string}`> {
 const balanceOfCaller = await deploy('0x333160005260206000f3', 0);
 const loop = await deploy('0x5b600056', 1);
 
-const noIndex: IndexedState = {
-  account: () => Promise.reject(new Error('unused')),
-  storage: () => Promise.reject(new Error('unused')),
-  code: () => Promise.reject(new Error('unused')),
-  header: () => Promise.reject(new Error('unused')),
-};
-const sim = new SimulatorCore(config, DEFAULT_CALL_LIMITS, { unindexed: async (after, limit) => unindexedBlocks(seq, after, limit) }, noIndex);
+const sim = simulatorOver(seq);
 await sim.call({ to: balanceOfCaller }, 'latest');
 const short: number[] = [];
 for (let i = 0; i < rounds; i++) {

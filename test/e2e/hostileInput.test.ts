@@ -16,6 +16,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rpc } from '../../scripts/lib/rpc.ts';
 import { methods } from '../../workers/rpc/methods/index.ts';
+import { prng } from '../support/prng.ts';
 import { devAccount, rpcUrl } from './helpers.ts';
 
 const BODIES = Number(process.env.HOSTILE_BODIES ?? 10_000);
@@ -31,16 +32,6 @@ const RUN_BUDGET_MS = 420_000;
 const BODY_LIMIT = 5 * 1024 * 1024;
 const CHAIN_ID = 31337;
 
-/** mulberry32: a small seeded PRNG, so that a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const chance = (p: number) => random() < p;

@@ -21,6 +21,7 @@ import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { devKey } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
+import { prng } from '../support/prng.ts';
 
 const accounts: PrivateKeyAccount[] = Array.from({ length: 8 }, (_, i) => privateKeyToAccount(devKey(i)));
 
@@ -64,17 +65,6 @@ function reference(seq: SequencerCore, first: bigint, last: bigint, percentiles:
   };
   if (percentiles.length > 0) out.reward = blocks.map((_, i) => referenceRewards(seq, first + BigInt(i), percentiles));
   return out;
-}
-
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const nonces = new Map<SequencerCore, number[]>();

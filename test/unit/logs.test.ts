@@ -20,6 +20,7 @@ import type { SqlPort } from '../../core/storage/sql.ts';
 import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { devKey } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
+import { prng } from '../support/prng.ts';
 
 /**
  * Runtime code of a test emitter: LOG1 `count` times (calldata word 0) with `size` bytes of zeroed
@@ -105,17 +106,6 @@ function limitError(fn: () => unknown): RpcError {
     throw e;
   }
   throw new Error('no error');
-}
-
-/** A deterministic PRNG (mulberry32), so that a failing filter can be replayed. */
-function prng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('logs of blocks not yet indexed, filtered in the Sequencer', () => {

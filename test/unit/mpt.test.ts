@@ -10,18 +10,7 @@ import { bytesToHex, hexToBytes } from '../../core/chain/hex.ts';
 import { orderedTrieRoot } from '../../core/execution/orderedTrie.ts';
 import { TrieBatch } from '../../core/state/mpt.ts';
 import { EMPTY_TRIE_ROOT } from '../../core/state/types.ts';
-
-/** Small deterministic PRNG (mulberry32), so a failing seed reproduces. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng.ts';
 
 interface Shape {
   /** Key length in bytes, or a range for keys that are prefixes of others (values in branches). */
