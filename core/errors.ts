@@ -83,3 +83,14 @@ export function toErrorObject(e: unknown): ErrorObject {
 export function fromErrorObject(o: ErrorObject): RpcError {
   return new RpcError(o.code, o.message, o.data);
 }
+
+/** A result or the error to answer with: errors cross the Durable Object RPC boundary as plain objects. */
+export type Outcome<T> = { ok: T } | { error: ErrorObject };
+
+export async function outcome<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: await fn() };
+  } catch (e) {
+    return { error: toErrorObject(e) };
+  }
+}

@@ -4,7 +4,7 @@ import { type ChainConfig, parseChainConfig } from '../core/chain/config.ts';
 import type { Hex } from '../core/chain/hex.ts';
 import type { LogFilter } from '../core/chain/logFilter.ts';
 import type { RpcLog, RpcReceipt, RpcTransaction } from '../core/chain/types.ts';
-import { type ErrorObject, toErrorObject } from '../core/errors.ts';
+import { type ErrorObject, type Outcome, outcome, toErrorObject } from '../core/errors.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { unindexedLogs } from '../core/sequencer/logs.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
@@ -24,7 +24,6 @@ import type { Env } from '../workers/env.ts';
 import { D1_BATCH_BYTES, flushOutboxEntries } from '../workers/index-db/writer.ts';
 import { type ProvingJob, traceKey } from '../workers/prover/jobs.ts';
 import { doSql } from './doSql.ts';
-import { type Outcome, outcome } from './outcome.ts';
 
 /** Blocks written to D1 per round of an outbox flush (fewer when their data is large: D1_BATCH_BYTES). */
 const OUTBOX_BATCH = 32;
@@ -215,7 +214,10 @@ export class Sequencer extends DurableObject<Env> {
     for (const entry of entries) this.core.dropTrace(entry.block);
   }
 
-  // ---- batches and L1 (the settlement worker's side) -----------------------------------------
+  // ---- privileged: the settlement worker's side ----------------------------------------------
+  // Deposits credited, L1 progress (which moves `safe` and `finalized`), batches closed. Reached
+  // through `l1Sequencer` (workers/env.ts) by the settlement worker only; the public edge holds a
+  // `PublicSequencer`, which has none of these (test/unit/structure.test.ts).
 
   /** Deposits read from L1 (after confirmations), in queue order; applied at the start of the next block. */
   async addPriorityOps(ops: PriorityOp[]): Promise<Outcome<{ added: number; known: bigint }>> {
@@ -251,6 +253,8 @@ export class Sequencer extends DurableObject<Env> {
     this.core.setL1Progress(p);
   }
 
+  // ---- reads -------------------------------------------------------------------------------
+
   taggedBlock(tag: 'safe' | 'finalized'): bigint {
     return this.core.taggedBlock(tag);
   }
@@ -262,8 +266,6 @@ export class Sequencer extends DurableObject<Env> {
       return { error: toErrorObject(e) };
     }
   }
-
-  // ---- reads -------------------------------------------------------------------------------
 
   headNumber(): bigint {
     return this.core.headNumber;

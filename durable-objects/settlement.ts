@@ -2,13 +2,12 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Hex } from '../core/chain/hex.ts';
 import type { StoredBlockProof } from '../core/proving/aggregate.ts';
 import { type ChainPort, type ProofSource, type RunReport, Settler } from '../core/settlement/settler.ts';
-import type { Env } from '../workers/env.ts';
-import { sequencerStub } from '../workers/rpc/context.ts';
+import { type Env, l1Sequencer } from '../workers/env.ts';
 import { settlementConfig } from '../workers/settlement/config.ts';
 import { doSql } from './doSql.ts';
 
 function chainPort(env: Env): ChainPort {
-  const seq = sequencerStub(env);
+  const seq = l1Sequencer(env);
   return {
     closeDueBatch: () => seq.closeDueBatch(),
     batches: (from, limit) => seq.batches(from, limit) as never,
@@ -72,8 +71,4 @@ export class Settlement extends DurableObject<Env> {
   minedTransactions() {
     return this.settler()?.minedTransactions() ?? [];
   }
-}
-
-export function settlementStub(env: Env) {
-  return env.SETTLEMENT.get(env.SETTLEMENT.idFromName('settlement'));
 }

@@ -1,13 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { parseChainConfig } from '../core/chain/config.ts';
 import type { Hex } from '../core/chain/hex.ts';
+import { type Outcome, outcome } from '../core/errors.ts';
 import type { CallRequest } from '../core/execution/call.ts';
 import { type ChainFeed, type IndexedState, retryingIndex } from '../core/simulation/chainView.ts';
 import { parseCallLimits } from '../core/simulation/limits.ts';
 import { type AccessListResult, type BlockRef, SimulatorCore } from '../core/simulation/simulator.ts';
-import type { Env } from '../workers/env.ts';
+import { type Env, feedSequencer } from '../workers/env.ts';
 import { IndexReader } from '../workers/index-db/reader.ts';
-import { type Outcome, outcome } from './outcome.ts';
 
 /**
  * A Simulator Durable Object: executes eth_call, eth_estimateGas and eth_createAccessList off the
@@ -21,7 +21,7 @@ export class Simulator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const config = parseChainConfig(env);
-    const sequencer = env.SEQUENCER.get(env.SEQUENCER.idFromName('sequencer'));
+    const sequencer = feedSequencer(env);
     const feed: ChainFeed = { unindexed: (after, limit) => sequencer.unindexed(after, limit) };
     const reader = new IndexReader(env, config);
     const index: IndexedState = {

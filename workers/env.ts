@@ -4,6 +4,12 @@ import type { Sequencer } from '../durable-objects/sequencer.ts';
 import type { Settlement } from '../durable-objects/settlement.ts';
 import type { Simulator } from '../durable-objects/simulator.ts';
 
+/**
+ * The Cloudflare bindings and the Durable Object stubs, in one module. It names the Durable Object
+ * classes by type only, so it is a leaf of the import graph: durable-objects/ and workers/ both
+ * import it and neither imports the other through it (test/unit/structure.test.ts checks).
+ */
+
 /** Bindings declared in wrangler.toml. */
 export interface Env extends ChainVars, CallLimitVars {
   SEQUENCER: DurableObjectNamespace<Sequencer>;
@@ -39,4 +45,75 @@ export function stateShards(env: Env, count: number): D1Database[] {
   const all = [env.STATE_SHARD_0, env.STATE_SHARD_1];
   if (count > all.length) throw new Error(`STATE_SHARDS=${count} but only ${all.length} shard databases are bound in wrangler.toml`);
   return all.slice(0, count);
+}
+
+// ---- Durable Object stubs -----------------------------------------------------------------------
+
+export type SequencerStub = DurableObjectStub<Sequencer>;
+export type SimulatorStub = DurableObjectStub<Simulator>;
+
+/**
+ * The whole sequencer: for the Worker's own cron (the outbox backstop) and for tests. The public
+ * edge uses `publicSequencer`, the settlement worker `l1Sequencer`; workers/rpc may import neither
+ * this nor `l1Sequencer` (test/unit/structure.test.ts).
+ */
+export function sequencerStub(env: Env): SequencerStub {
+  return env.SEQUENCER.get(env.SEQUENCER.idFromName('sequencer'));
+}
+
+/** What anyone on the internet can make the sequencer do: admit transactions and answer reads. */
+export type PublicSequencer = Pick<
+  SequencerStub,
+  | 'submit'
+  | 'submitAndWait'
+  | 'headNumber'
+  | 'head'
+  | 'nextBaseFee'
+  | 'taggedBlock'
+  | 'block'
+  | 'blockByHash'
+  | 'blockNumberByHash'
+  | 'blockReceipts'
+  | 'receipt'
+  | 'transaction'
+  | 'transactionStatus'
+  | 'withdrawalProof'
+  | 'pendingNonce'
+  | 'account'
+  | 'code'
+  | 'storageAt'
+  | 'proof'
+  | 'feeHistory'
+  | 'logs'
+  | 'status'
+>;
+
+export function publicSequencer(env: Env): PublicSequencer {
+  return sequencerStub(env);
+}
+
+/** The simulators' view: public reads plus the feed of blocks D1 has not indexed yet. */
+export type FeedSequencer = Pick<SequencerStub, 'unindexed'>;
+
+export function feedSequencer(env: Env): FeedSequencer {
+  return sequencerStub(env);
+}
+
+/**
+ * The privileged side, for the settlement worker only: it credits L1 deposits, records L1 progress
+ * (which moves `safe` and `finalized`) and closes batches.
+ */
+export type L1Sequencer = Pick<SequencerStub, 'addPriorityOps' | 'priorityOpsKnown' | 'setL1Progress' | 'closeDueBatch' | 'batches' | 'batchWithdrawals'>;
+
+export function l1Sequencer(env: Env): L1Sequencer {
+  return sequencerStub(env);
+}
+
+export function settlementStub(env: Env): DurableObjectStub<Settlement> {
+  return env.SETTLEMENT.get(env.SETTLEMENT.idFromName('settlement'));
+}
+
+/** One of the simulators, by replica number. */
+export function simulatorStub(env: Env, replica: number): SimulatorStub {
+  return env.SIMULATOR.get(env.SIMULATOR.idFromName(`simulator-${replica}`));
 }

@@ -1,11 +1,10 @@
 import { Sequencer } from '../durable-objects/sequencer.ts';
-import { Settlement, settlementStub } from '../durable-objects/settlement.ts';
+import { Settlement } from '../durable-objects/settlement.ts';
 import { Simulator } from '../durable-objects/simulator.ts';
-import type { Env } from './env.ts';
+import { type Env, sequencerStub, settlementStub } from './env.ts';
 import { consumeProvingJobs, recordDeadLetters } from './prover/consume.ts';
 import { PROVING_DEAD_LETTER_QUEUE, type ProvingJob } from './prover/jobs.ts';
 import { app, chainConfig } from './rpc/app.ts';
-import { sequencerStub } from './rpc/context.ts';
 
 export { Sequencer, Settlement, Simulator };
 

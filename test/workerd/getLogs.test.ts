@@ -13,7 +13,7 @@ import type { RpcLog } from '../../core/chain/types.ts';
 import { MAX_UNINDEXED_LOG_BLOCKS } from '../../core/sequencer/logs.ts';
 import type { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import type { Sequencer } from '../../durable-objects/sequencer.ts';
-import { sequencerStub } from '../../workers/rpc/context.ts';
+import { sequencerStub } from '../../workers/env.ts';
 import { devAccount } from '../support/accounts.ts';
 import { call, result } from './rpc.ts';
 

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
 import { indexMigrations } from '../../migrations/index.ts';
+import { sequencerStub } from '../../workers/env.ts';
 import worker from '../../workers/index.ts';
 import { migrate } from '../../workers/index-db/migrate.ts';
 import { IndexReader } from '../../workers/index-db/reader.ts';
 import type { ProvingJob } from '../../workers/prover/jobs.ts';
 import { STATUS_TTL_MS } from '../../workers/rpc/app.ts';
-import { sequencerStub } from '../../workers/rpc/context.ts';
 import { result, signedTransfer } from './rpc.ts';
 
 const db = env.INDEX_DB;

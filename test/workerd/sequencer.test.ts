@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
-import { sequencerStub } from '../../workers/rpc/context.ts';
+import { sequencerStub } from '../../workers/env.ts';
 import { call, result, signedTransfer, waitForReceipt } from './rpc.ts';
 
 const config = parseChainConfig(env);

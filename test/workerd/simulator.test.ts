@@ -6,7 +6,7 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { sequencerStub } from '../../workers/rpc/context.ts';
+import { sequencerStub } from '../../workers/env.ts';
 import { devAccount } from '../support/accounts.ts';
 import { result, signedTransfer, waitForReceipt } from './rpc.ts';
 

@@ -4,23 +4,14 @@ import { fromErrorObject, InvalidParamsError, ServerError } from '../../core/err
 import type { SubmitResult } from '../../core/sequencer/sequencer.ts';
 import type { BlockRef } from '../../core/simulation/simulator.ts';
 import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
-import type { Sequencer } from '../../durable-objects/sequencer.ts';
-import type { Simulator } from '../../durable-objects/simulator.ts';
 import { wasmRecover } from '../crypto/secp256k1.ts';
-import type { Env } from '../env.ts';
+import { type Env, type PublicSequencer, publicSequencer, type SimulatorStub, simulatorStub } from '../env.ts';
 import { IndexReader } from '../index-db/reader.ts';
 import { hash32, quantity } from './params.ts';
 import { SubmitCoalescer, type SubmitPort } from './submitCoalescer.ts';
 
-export type SequencerStub = DurableObjectStub<Sequencer>;
-export type SimulatorStub = DurableObjectStub<Simulator>;
-
 /** Executions one HTTP request (a JSON-RPC batch) has in flight at once; the rest of the batch waits its turn. */
 export const MAX_EXECUTIONS_PER_REQUEST = 4;
-
-export function sequencerStub(env: Env): SequencerStub {
-  return env.SEQUENCER.get(env.SEQUENCER.idFromName('sequencer'));
-}
 
 /** One coalescer per isolate and sequencer binding: the transactions of concurrent requests share calls. */
 const coalescers = new WeakMap<object, SubmitCoalescer>();
@@ -40,7 +31,7 @@ export function submitCoalescer(env: Env): SubmitCoalescer {
  */
 export class RpcContext {
   readonly index: IndexReader;
-  readonly sequencer: SequencerStub;
+  readonly sequencer: PublicSequencer;
   private head: Promise<bigint> | undefined;
   private port: SubmitPort | undefined;
   private executions = 0;
@@ -55,7 +46,7 @@ export class RpcContext {
     this.config = config;
     this.waitUntil = waitUntil;
     this.index = new IndexReader(env, config);
-    this.sequencer = sequencerStub(env);
+    this.sequencer = publicSequencer(env);
   }
 
   /** The sequencer's head, asked once per HTTP request. */
@@ -73,8 +64,7 @@ export class RpcContext {
     else this.executions++;
     try {
       const replicas = Math.max(1, Number(this.env.SIMULATOR_REPLICAS ?? 4) || 1);
-      const name = `simulator-${Math.floor(Math.random() * replicas)}`;
-      return await fn(this.env.SIMULATOR.get(this.env.SIMULATOR.idFromName(name)));
+      return await fn(simulatorStub(this.env, Math.floor(Math.random() * replicas)));
     } finally {
       const next = this.executionQueue.shift();
       if (next) next();

@@ -1,7 +1,7 @@
 import { toQuantity } from '../../../core/chain/hex.ts';
+import type { Outcome } from '../../../core/errors.ts';
 import { fromErrorObject } from '../../../core/errors.ts';
 import type { AccessListResult } from '../../../core/simulation/simulator.ts';
-import type { Outcome } from '../../../durable-objects/outcome.ts';
 import { callRequest, expectParams } from '../params.ts';
 import type { Handler } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { toQuantity } from '../../../core/chain/hex.ts';
+import type { Outcome } from '../../../core/errors.ts';
 import { fromErrorObject, InvalidParamsError } from '../../../core/errors.ts';
-import type { Outcome } from '../../../durable-objects/outcome.ts';
 import { callRequest, expectParams } from '../params.ts';
 import type { Handler } from './types.ts';
 
