@@ -5,6 +5,7 @@ import { type ChainPort, type ProofSource, type RunReport, Settler } from '../co
 import type { Env } from '../workers/env.ts';
 import { sequencerStub } from '../workers/rpc/context.ts';
 import { settlementConfig } from '../workers/settlement/config.ts';
+import { viemL1Client } from '../workers/settlement/viemL1Client.ts';
 import { doSql } from './doSql.ts';
 
 function chainPort(env: Env): ChainPort {
@@ -52,7 +53,7 @@ export class Settlement extends DurableObject<Env> {
 
   private settler(): Settler | null {
     const config = settlementConfig(this.env);
-    return config ? new Settler(doSql(this.ctx.storage), config, chainPort(this.env), d1Proofs(this.env.INDEX_DB)) : null;
+    return config ? new Settler(doSql(this.ctx.storage), config, chainPort(this.env), d1Proofs(this.env.INDEX_DB), viemL1Client(config.l1RpcUrl)) : null;
   }
 
   async run(): Promise<RunReport> {
