@@ -142,14 +142,16 @@ export function describeL1Error(e: unknown): string {
 
 /**
  * The settlement state machine (DESIGN decisions 8-10), plain logic over a SQL port, the sequencer
- * port, a proof source and the L1 JSON-RPC endpoint. Each run:
+ * port, a proof source and the L1 (an L1Client port: no network I/O here). Each run:
  *   1. takes the lease (a second run started at once skips, so nothing is sent twice);
- *   2. hands new L1 deposits (past the confirmations) to the sequencer;
- *   3. follows the L1 transaction in flight: done once mined with enough confirmations, replaced
- *      with higher fees when dropped or not mined in time (same nonce, so only one can land);
+ *   2. hands new L1 deposits in final L1 blocks to the sequencer;
+ *   3. follows the L1 transaction in flight: done once its block is final and canonical, sent
+ *      again with higher fees when dropped, reorged out or not mined in time (same nonce, so only
+ *      one can land);
  *   4. reads the rollup contract's committed/proven/executed counts (L1 is the truth, memory is
- *      not) and takes the next step: execute what is proven, prove what is committed (once every
- *      block has its proof), commit what is closed; one L1 transaction in flight at a time;
+ *      not); reverts committed batches that are not the sequencer's (revertBatches), else takes
+ *      the next step: execute what is proven, prove what is committed (once every block has its
+ *      proof), commit what is closed; one L1 transaction in flight at a time;
  *   5. repeats 3-4 until nothing is left to do or its time budget is spent.
  * A refusal by L1 (the transaction would revert, say an invalid proof) is recorded and reported,
  * never sent.
