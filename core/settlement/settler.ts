@@ -113,6 +113,13 @@ type Step = 'progress' | 'wait' | 'idle';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A run waits for its transaction's block to become final only while it is at most this many
+ * blocks from final; farther (Ethereum finalizes about 64 blocks behind the head) the run ends and
+ * a later one looks again, instead of polling the L1 for minutes.
+ */
+const FINALITY_WAIT_BLOCKS = 8n;
+
 /** The rollup's custom error in `data` with its arguments, or null when it is not one of them. */
 function rollupError(data: Hex | undefined): string | null {
   if (!data || data.length < 10) return null;
@@ -254,7 +261,11 @@ export class Settler {
 
   private async step(report: RunReport): Promise<Step> {
     const inFlight = this.sql.query<L1TxRow>(`SELECT * FROM l1_txs WHERE status = 'pending' ORDER BY id LIMIT 1`)[0];
-    if (inFlight && (await this.follow(inFlight, report)) === 'wait') return 'wait';
+    if (inFlight) {
+      const followed = await this.follow(inFlight, report);
+      if (followed === 'later') return 'idle';
+      if (followed === 'wait') return 'wait';
+    }
 
     const l1 = await this.counts();
     report.l1 = l1;
@@ -466,15 +477,17 @@ export class Settler {
   }
 
   /**
-   * Follows an L1 transaction in flight; 'wait' while it is neither final nor given up. Mined is
-   * not done: until its block is final a reorg can take it out, and then it is sent again.
+   * Follows an L1 transaction in flight; 'wait' while it is neither final nor given up ('later'
+   * when its block is far from final). Mined is not done: until its block is final a reorg can
+   * take it out, and then it is sent again.
    */
-  private async follow(row: L1TxRow, report: RunReport): Promise<'done' | 'wait'> {
+  private async follow(row: L1TxRow, report: RunReport): Promise<'done' | 'wait' | 'later'> {
     const hashes = JSON.parse(row.hashes) as Hex[];
     for (const hash of [...hashes].reverse()) {
       const receipt = await this.canonicalReceipt(hash);
       if (!receipt) continue;
-      if (receipt.blockNumber > (await this.finalBlock())) return 'wait';
+      const final = await this.finalBlock();
+      if (receipt.blockNumber > final) return receipt.blockNumber - final > FINALITY_WAIT_BLOCKS ? 'later' : 'wait';
       const status = receipt.status === 'success' ? 'mined' : 'reverted';
       this.sql.query(
         `UPDATE l1_txs SET status = ?, block = ?, gas_used = ?, error = ? WHERE id = ?`,

@@ -204,6 +204,45 @@ describe('L1 finality', () => {
   });
 });
 
+describe("finality far behind the head (anvil's default 32 slots: final 64 blocks later, as on Ethereum)", () => {
+  it('a run does not poll for minutes: it ends while its transaction is far from final, and a later run goes on', async () => {
+    const s = await setup();
+    // Past anvil's first 64 blocks, whose `finalized` is block 0 whatever the head.
+    await s.test.mine({ blocks: 100 });
+    const batch = await s.l2.fillBatches(1);
+    const real = viemL1Client(s.l1.url);
+    let receipts = 0;
+    const counting: L1Client = {
+      ...real,
+      receipt: (hash) => {
+        receipts++;
+        return real.receipt(hash);
+      },
+    };
+    // A budget the run would spend polling, were it to wait for the block 64 blocks ahead of final.
+    const settler = s.settler({ confirmations: null, runBudgetMs: 60_000 }, undefined, counting);
+
+    const first = await settler.run();
+    expect(first.error).toBeUndefined();
+    expect(first.sent.map((t) => t.kind)).toEqual(['commitBatches']);
+    expect(receipts).toBe(1);
+    expect(settler.status().inFlight).toHaveLength(1);
+    expect((await settler.run()).sent).toEqual([]);
+    expect(settler.status().inFlight).toHaveLength(1);
+
+    await s.test.mine({ blocks: 64 });
+    const second = await settler.run();
+    expect(second.sent.map((t) => t.kind)).toEqual(['proveBatches']);
+    expect(settler.status().recent.find((r) => r.kind === 'commitBatches')?.status).toBe('mined');
+    await s.test.mine({ blocks: 64 });
+    expect((await settler.run()).sent.map((t) => t.kind)).toEqual(['executeBatches']);
+    await s.test.mine({ blocks: 64 });
+    await settler.run();
+    expect(await s.counts()).toEqual({ committed: batch, proven: batch, executed: batch });
+    expect(settler.status().inFlight).toEqual([]);
+  });
+});
+
 describe('revertBatches', () => {
   it('a committed batch that cannot be proven (not the sequencer’s batch) is reverted and the sequencer’s is committed in its place', async () => {
     const s = await setup();
