@@ -4,6 +4,7 @@ import type { StoredBlockProof } from '../core/proving/aggregate.ts';
 import { type ChainPort, type ProofSource, type RunReport, Settler } from '../core/settlement/settler.ts';
 import { type Env, l1Sequencer } from '../workers/env.ts';
 import { settlementConfig } from '../workers/settlement/config.ts';
+import { viemL1Client } from '../workers/settlement/viemL1Client.ts';
 import { doSql } from './doSql.ts';
 
 function chainPort(env: Env): ChainPort {
@@ -51,7 +52,7 @@ export class Settlement extends DurableObject<Env> {
 
   private settler(): Settler | null {
     const config = settlementConfig(this.env);
-    return config ? new Settler(doSql(this.ctx.storage), config, chainPort(this.env), d1Proofs(this.env.INDEX_DB)) : null;
+    return config ? new Settler(doSql(this.ctx.storage), config, chainPort(this.env), d1Proofs(this.env.INDEX_DB), viemL1Client(config.l1RpcUrl)) : null;
   }
 
   async run(): Promise<RunReport> {

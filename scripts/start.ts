@@ -22,7 +22,7 @@ const DEFAULT_PERSIST = join(projectRoot, '.data', 'chain');
 const HELP = `Usage: npm start -- [flags]     (or: node scripts/start.ts [flags])
 
 Runs the whole chain on this machine: anvil as the L1 (from @foundry-rs/anvil, a block every
-second) with the rollup's contracts deployed and the development prover key registered, and the
+second, final two blocks later) with the rollup's contracts deployed and the development prover key registered, and the
 Worker with Miniflare over workerd (scripts/serve.ts: the RPC Worker, the Sequencer and
 Settlement Durable Objects, D1, R2, Queues, and the cron that settles on L1). Waits until the
 JSON-RPC answers on 127.0.0.1, prints the RPC URL, the chain id, the ten funded development

@@ -10,7 +10,9 @@ import {IVerifier} from "./IVerifier.sol";
 ///         contiguous range of committed batches with one aggregated proof the verifier checks,
 ///         then executes proven batches: their priority operations are checked against the
 ///         bridge's queue and their withdrawals roots published for Bridge.finalizeWithdrawal.
-///         Batch 0 is the genesis, committed, proven and executed from the start.
+///         Batch 0 is the genesis, committed, proven and executed from the start. The operator
+///         can revert committed batches that are not executed yet (proven ones too) and commit
+///         others in their place.
 contract Rollup {
     /// @dev keccak256 of core/batches/commitment.ts BATCH_PROOF_DOMAIN, and its BATCH_PROOF_VERSION.
     bytes32 private constant PROOF_DOMAIN = keccak256("edge-rollup batch proof");
@@ -33,9 +35,13 @@ contract Rollup {
     bytes32 public lastExecutedStateRoot;
     mapping(uint256 => bytes32) private _batchHashes;
     mapping(uint256 => bytes32) private _withdrawalsRoots;
+    /// @dev Priority operations consumed by batches 1..n, for each committed batch n: what
+    ///      _opsCommitted goes back to when batches after n are reverted (0 for the genesis).
+    mapping(uint256 => uint256) private _opsCommittedThrough;
 
     event BatchCommitted(uint256 indexed batchNumber, bytes32 batchHash, uint64 lastBlock);
     event BatchesProven(uint256 firstBatch, uint256 lastBatch);
+    event BatchesReverted(uint256 firstBatch, uint256 lastBatch);
     event BatchExecuted(uint256 indexed batchNumber, bytes32 newStateRoot, bytes32 withdrawalsRoot);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event OperatorChanged(address indexed operator);
@@ -63,6 +69,8 @@ contract Rollup {
     error BatchNotProven(uint256 batchNumber);
     error BatchHashMismatch(uint256 batchNumber);
     error InvalidProof();
+    error NothingToRevert(uint256 newLastCommitted, uint256 committed);
+    error CannotRevertExecuted(uint256 newLastCommitted, uint256 executed);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -116,7 +124,8 @@ contract Rollup {
 
     /// @notice keccak256(abi.encode(commitment)) of committed batch `batchNumber` (0 if not committed).
     function storedBatchHash(uint256 batchNumber) external view returns (bytes32) {
-        return _batchHashes[batchNumber];
+        // A reverted batch's hash stays in storage until a batch is committed in its place.
+        return batchNumber <= _committed ? _batchHashes[batchNumber] : bytes32(0);
     }
 
     /// @notice The withdrawals root of executed batch `batchNumber` (0 until executed, or if it has none).
@@ -216,6 +225,7 @@ contract Rollup {
             if (queue.rollingHashAt(ops) != b.priorityOpsRollingHash) revert WrongPriorityOpsRollingHash(number);
             bytes32 h = hashBatch(b);
             _batchHashes[number] = h;
+            _opsCommittedThrough[number] = ops;
             emit BatchCommitted(number, h, b.lastBlock);
             prev = b;
         }
@@ -268,6 +278,19 @@ contract Rollup {
         _executed = uint64(first + n - 1);
         _opsExecuted = uint64(ops);
         lastExecutedStateRoot = batches[n - 1].newStateRoot;
+    }
+
+    /// @notice Reverts the committed batches after `newLastCommitted`, proven ones too (as
+    ///         ZKsync's revertBatches): they are no longer committed, their priority operations
+    ///         are available to the batches committed next. Executed batches stay.
+    function revertBatches(uint256 newLastCommitted) external onlyOperator {
+        uint256 committed = _committed;
+        if (newLastCommitted >= committed) revert NothingToRevert(newLastCommitted, committed);
+        if (newLastCommitted < _executed) revert CannotRevertExecuted(newLastCommitted, _executed);
+        _committed = uint64(newLastCommitted);
+        if (_proven > newLastCommitted) _proven = uint64(newLastCommitted);
+        _opsCommitted = uint64(_opsCommittedThrough[newLastCommitted]);
+        emit BatchesReverted(newLastCommitted + 1, committed);
     }
 
     // ---------------------------------------------------------------- internals

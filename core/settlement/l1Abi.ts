@@ -8,7 +8,7 @@ import { parseAbi } from 'viem';
 const BATCH_COMMITMENT_STRUCT =
   'struct BatchCommitment { uint64 batchNumber; uint64 firstBlock; uint64 lastBlock; uint64 firstTimestamp; uint64 lastTimestamp; uint64 priorityOpsCount; bytes32 prevStateRoot; bytes32 newStateRoot; bytes32 txDataHash; bytes32 priorityOpsRollingHash; bytes32 withdrawalsRoot; }';
 
-/** Rollup.sol: batch lifecycle (commit, prove, execute). */
+/** Rollup.sol: batch lifecycle (commit, prove, execute; revert what is not executed). */
 export const rollupAbi = parseAbi([
   BATCH_COMMITMENT_STRUCT,
   'constructor(address initialOwner, address initialOperator, address initialVerifier, uint256 chainId, BatchCommitment genesis)',
@@ -24,6 +24,7 @@ export const rollupAbi = parseAbi([
   'function owner() view returns (address)',
   'function proveBatches(BatchCommitment[] batches, bytes proof)',
   'function provenBatches() view returns (uint256)',
+  'function revertBatches(uint256 newLastCommitted)',
   'function rangeDigest(uint256 l1ChainId, uint256 chainId, address rollup, uint256 firstBatch, uint256 lastBatch, bytes32[] batchHashes) pure returns (bytes32)',
   'function setBridge(address newBridge)',
   'function setOperator(address newOperator)',
@@ -37,6 +38,7 @@ export const rollupAbi = parseAbi([
   'event BatchCommitted(uint256 indexed batchNumber, bytes32 batchHash, uint64 lastBlock)',
   'event BatchExecuted(uint256 indexed batchNumber, bytes32 newStateRoot, bytes32 withdrawalsRoot)',
   'event BatchesProven(uint256 firstBatch, uint256 lastBatch)',
+  'event BatchesReverted(uint256 firstBatch, uint256 lastBatch)',
   'event BridgeSet(address indexed bridge)',
   'event OperatorChanged(address indexed operator)',
   'event OwnershipTransferred(address indexed previousOwner, address indexed newOwner)',
@@ -46,12 +48,14 @@ export const rollupAbi = parseAbi([
   'error BatchNotProven(uint256 batchNumber)',
   'error BridgeAlreadySet()',
   'error BridgeNotSet()',
+  'error CannotRevertExecuted(uint256 newLastCommitted, uint256 executed)',
   'error DataCountMismatch(uint256 batches, uint256 data)',
   'error InvalidGenesis()',
   'error InvalidProof()',
   'error NoBatches()',
   'error NotOperator()',
   'error NotOwner()',
+  'error NothingToRevert(uint256 newLastCommitted, uint256 committed)',
   'error RangeLengthMismatch()',
   'error TooManyPriorityOps(uint256 batchNumber)',
   'error WrongBatchNumber(uint256 expected, uint256 actual)',

@@ -1,14 +1,11 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
-  createPublicClient,
   decodeErrorResult,
-  ExecutionRevertedError,
+  decodeFunctionResult,
   encodeFunctionData,
   type Hex,
-  http,
   keccak256,
-  type PublicClient,
   parseEventLogs,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -20,11 +17,13 @@ import { hexToBytes } from '../chain/hex.ts';
 import { aggregateBatches, type StoredBlockProof } from '../proving/aggregate.ts';
 import type { SqlPort } from '../storage/sql.ts';
 import { bridgeAbi, rollupAbi } from './l1Abi.ts';
+import { type L1Client, L1RevertError } from './l1Client.ts';
 import { acquireLease, ensureSettlementSchema, getSetting, putSetting, releaseLease } from './schema.ts';
 
 export interface SettlementConfig {
   /** L2 chain id. */
   chainId: bigint;
+  /** The L1's JSON-RPC endpoint (the Worker builds its L1Client from it). */
   l1RpcUrl: string;
   rollup: Hex;
   bridge: Hex;
@@ -36,8 +35,12 @@ export interface SettlementConfig {
   proverKeys: Hex[];
   /** Block provers whose block proofs count. */
   trustedProvers: Hex[];
-  /** L1 confirmations before a deposit is handed to the sequencer and an L1 transaction counts as done. */
-  confirmations: number;
+  /**
+   * When an L1 block is final: null, the L1's `finalized` tag; a number, that many confirmations
+   * (only for an L1 without the tag). Deposits are handed to the sequencer, and settlement
+   * transactions count as done, only once their block is final.
+   */
+  confirmations: number | null;
   /** Batches per L1 transaction at most. */
   maxBatchesPerTx: number;
   /** An L1 transaction not mined after this long is replaced with higher fees. */
@@ -48,7 +51,7 @@ export interface SettlementConfig {
   runBudgetMs: number;
 }
 
-export const SETTLEMENT_DEFAULTS = { confirmations: 2, maxBatchesPerTx: 10, replaceAfterMs: 30_000, feeBumpPercent: 25, runBudgetMs: 20_000 };
+export const SETTLEMENT_DEFAULTS = { confirmations: null, maxBatchesPerTx: 10, replaceAfterMs: 30_000, feeBumpPercent: 25, runBudgetMs: 20_000 };
 
 /** The sequencer, as the settlement worker uses it. */
 export interface ChainPort {
@@ -66,7 +69,7 @@ export interface ProofSource {
   blockProofs(firstBlock: number, lastBlock: number): Promise<Map<number, StoredBlockProof>>;
 }
 
-export type L1TxKind = 'commitBatches' | 'proveBatches' | 'executeBatches';
+export type L1TxKind = 'commitBatches' | 'proveBatches' | 'executeBatches' | 'revertBatches';
 
 export type L1TxRow = {
   id: number;
@@ -110,32 +113,32 @@ type Step = 'progress' | 'wait' | 'idle';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Whether an error is L1 refusing the transaction (a revert), rather than failing to answer. */
-function isRevert(e: unknown): boolean {
-  if (!(e instanceof BaseError)) return false;
-  return (
-    e.walk(
-      (x) =>
-        x instanceof ContractFunctionRevertedError ||
-        x instanceof ExecutionRevertedError ||
-        (typeof (x as { data?: unknown }).data === 'string' && (x as { data: string }).data.startsWith('0x')),
-    ) !== null
-  );
+/**
+ * A run waits for its transaction's block to become final only while it is at most this many
+ * blocks from final; farther (Ethereum finalizes about 64 blocks behind the head) the run ends and
+ * a later one looks again, instead of polling the L1 for minutes.
+ */
+const FINALITY_WAIT_BLOCKS = 8n;
+
+/** The rollup's custom error in `data` with its arguments, or null when it is not one of them. */
+function rollupError(data: Hex | undefined): string | null {
+  if (!data || data.length < 10) return null;
+  try {
+    const d = decodeErrorResult({ abi: rollupAbi, data });
+    return `${d.errorName}(${(d.args ?? []).map(String).join(', ')})`;
+  } catch {
+    return null;
+  }
 }
 
 /** An L1 error in a line: the contract's custom error with its arguments when it is one. */
 export function describeL1Error(e: unknown): string {
+  if (e instanceof L1RevertError) return rollupError(e.data) ?? e.message;
   if (e instanceof BaseError) {
     // A raw revert (from estimateGas): decode it with the rollup's errors.
     const raw = e.walk((x) => typeof (x as { data?: unknown }).data === 'string' && (x as { data: string }).data.startsWith('0x')) as { data?: Hex } | null;
-    if (raw?.data && raw.data.length >= 10) {
-      try {
-        const d = decodeErrorResult({ abi: rollupAbi, data: raw.data });
-        return `${d.errorName}(${(d.args ?? []).map(String).join(', ')})`;
-      } catch {
-        // not one of the rollup's errors: fall through
-      }
-    }
+    const decoded = rollupError(raw?.data);
+    if (decoded) return decoded;
     const reverted = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
     if (reverted?.data?.errorName) return `${reverted.data.errorName}(${(reverted.data.args ?? []).map(String).join(', ')})`;
     if (reverted?.reason) return reverted.reason;
@@ -146,14 +149,16 @@ export function describeL1Error(e: unknown): string {
 
 /**
  * The settlement state machine (DESIGN decisions 8-10), plain logic over a SQL port, the sequencer
- * port, a proof source and the L1 JSON-RPC endpoint. Each run:
+ * port, a proof source and the L1 (an L1Client port: no network I/O here). Each run:
  *   1. takes the lease (a second run started at once skips, so nothing is sent twice);
- *   2. hands new L1 deposits (past the confirmations) to the sequencer;
- *   3. follows the L1 transaction in flight: done once mined with enough confirmations, replaced
- *      with higher fees when dropped or not mined in time (same nonce, so only one can land);
+ *   2. hands new L1 deposits in final L1 blocks to the sequencer;
+ *   3. follows the L1 transaction in flight: done once its block is final and canonical, sent
+ *      again with higher fees when dropped, reorged out or not mined in time (same nonce, so only
+ *      one can land);
  *   4. reads the rollup contract's committed/proven/executed counts (L1 is the truth, memory is
- *      not) and takes the next step: execute what is proven, prove what is committed (once every
- *      block has its proof), commit what is closed; one L1 transaction in flight at a time;
+ *      not); reverts committed batches that are not the sequencer's (revertBatches), else takes
+ *      the next step: execute what is proven, prove what is committed (once every block has its
+ *      proof), commit what is closed; one L1 transaction in flight at a time;
  *   5. repeats 3-4 until nothing is left to do or its time budget is spent.
  * A refusal by L1 (the transaction would revert, say an invalid proof) is recorded and reported,
  * never sent.
@@ -163,18 +168,16 @@ export class Settler {
   private readonly config: SettlementConfig;
   private readonly chain: ChainPort;
   private readonly proofs: ProofSource;
-  private readonly l1: PublicClient;
+  private readonly l1: L1Client;
   private readonly operator: ReturnType<typeof privateKeyToAccount>;
   private l1ChainId: number | undefined;
 
-  constructor(sql: SqlPort, config: SettlementConfig, chain: ChainPort, proofs: ProofSource) {
+  constructor(sql: SqlPort, config: SettlementConfig, chain: ChainPort, proofs: ProofSource, l1: L1Client) {
     this.sql = sql;
     this.config = config;
     this.chain = chain;
     this.proofs = proofs;
-    // cacheTime 0: viem caches eth_blockNumber for 4 s by default, and a stale head makes a mined
-    // transaction look unconfirmed (and deposits look unconfirmed) until the cache expires.
-    this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 10_000 }), cacheTime: 0 });
+    this.l1 = l1;
     this.operator = privateKeyToAccount(config.operatorKey);
     ensureSettlementSchema(sql);
   }
@@ -185,7 +188,7 @@ export class Settler {
     if (!acquireLease(this.sql, owner, Date.now(), this.config.runBudgetMs + 60_000)) return { ...report, skipped: 'another settlement run holds the lease' };
     const deadline = Date.now() + this.config.runBudgetMs;
     try {
-      this.l1ChainId ??= await this.l1.getChainId();
+      this.l1ChainId ??= await this.l1.chainId();
       report.deposits = await this.readDeposits();
       for (;;) {
         // The lease is renewed at every step, so a run slowed by a slow L1 keeps it while it works.
@@ -207,14 +210,24 @@ export class Settler {
 
   // ---- deposits ------------------------------------------------------------------------------
 
+  /** The highest L1 block that is final: no reorg takes out what it holds. */
+  private async finalBlock(): Promise<bigint> {
+    if (this.config.confirmations === null) {
+      const b = await this.l1.block('finalized');
+      if (!b) throw new Error('the L1 answers no finalized block: set L1_CONFIRMATIONS for an L1 without the finalized tag');
+      return b.number;
+    }
+    return (await this.l1.blockNumber()) - BigInt(Math.max(0, this.config.confirmations - 1));
+  }
+
+  /** Deposits in final L1 blocks only: one credited on L2 can never be taken back if L1 reorgs. */
   private async readDeposits(): Promise<number> {
-    const head = await this.l1.getBlockNumber();
-    const safe = head - BigInt(Math.max(0, this.config.confirmations - 1));
+    const final = await this.finalBlock();
     let from = BigInt(getSetting(this.sql, 'deposits_scanned_to') ?? String(this.config.deployBlock - 1n)) + 1n;
     let handed = 0;
-    while (from <= safe) {
-      const to = from + 4_999n < safe ? from + 4_999n : safe;
-      const logs = await this.l1.getLogs({ address: this.config.bridge, fromBlock: from, toBlock: to });
+    while (from <= final) {
+      const to = from + 4_999n < final ? from + 4_999n : final;
+      const logs = await this.l1.logs({ address: this.config.bridge, fromBlock: from, toBlock: to });
       const ops: PriorityOp[] = parseEventLogs({ abi: bridgeAbi, logs, eventName: 'DepositInitiated' }).map((l) => ({
         index: l.args.index,
         l1Sender: l.args.l1Sender.toLowerCase() as Hex,
@@ -231,16 +244,28 @@ export class Settler {
 
   // ---- batches -------------------------------------------------------------------------------
 
+  /** Reads a view function of the rollup. */
+  private async readRollup<T>(
+    functionName: 'committedBatches' | 'provenBatches' | 'executedBatches' | 'storedBatchHash',
+    args: readonly bigint[] = [],
+  ): Promise<T> {
+    const data = encodeFunctionData({ abi: rollupAbi, functionName, args } as never);
+    return decodeFunctionResult({ abi: rollupAbi, functionName, data: await this.l1.call({ to: this.config.rollup, data }) } as never) as T;
+  }
+
   async counts(): Promise<L1Counts> {
-    const read = (functionName: 'committedBatches' | 'provenBatches' | 'executedBatches') =>
-      this.l1.readContract({ address: this.config.rollup, abi: rollupAbi, functionName }) as Promise<bigint>;
+    const read = (functionName: 'committedBatches' | 'provenBatches' | 'executedBatches') => this.readRollup<bigint>(functionName);
     const [committed, proven, executed] = await Promise.all([read('committedBatches'), read('provenBatches'), read('executedBatches')]);
     return { committed: Number(committed), proven: Number(proven), executed: Number(executed) };
   }
 
   private async step(report: RunReport): Promise<Step> {
     const inFlight = this.sql.query<L1TxRow>(`SELECT * FROM l1_txs WHERE status = 'pending' ORDER BY id LIMIT 1`)[0];
-    if (inFlight && (await this.follow(inFlight, report)) === 'wait') return 'wait';
+    if (inFlight) {
+      const followed = await this.follow(inFlight, report);
+      if (followed === 'later') return 'idle';
+      if (followed === 'wait') return 'wait';
+    }
 
     const l1 = await this.counts();
     report.l1 = l1;
@@ -249,6 +274,12 @@ export class Settler {
     const closed = await this.chain.closeDueBatch();
     const max = this.config.maxBatchesPerTx;
 
+    const diverged = await this.firstDivergedBatch(l1, closed);
+    if (diverged !== null) {
+      // L1 holds a batch the sequencer does not have: it can never be proven as the sequencer's.
+      // Revert it (and the ones after it), then the sequencer's batches are committed in its place.
+      return this.send(report, 'revertBatches', [], [BigInt(diverged - 1)], { firstBatch: diverged, lastBatch: l1.committed });
+    }
     if (l1.executed < l1.proven) {
       const batches = await this.chain.batches(l1.executed + 1, Math.min(max, l1.proven - l1.executed));
       return this.send(report, 'executeBatches', batches, [batches.map((b) => b.commitment)]);
@@ -282,12 +313,8 @@ export class Settler {
     }
     if (l1.committed < closed) {
       const [lastCommitted, ...batches] = await this.chain.batches(l1.committed, 1 + Math.min(max, closed - l1.committed));
-      const stored = (await this.l1.readContract({
-        address: this.config.rollup,
-        abi: rollupAbi,
-        functionName: 'storedBatchHash',
-        args: [BigInt(l1.committed)],
-      })) as Hex;
+      const stored = await this.readRollup<Hex>('storedBatchHash', [BigInt(l1.committed)]);
+      // Every committed batch is executed here: one that differs cannot be reverted.
       if (stored !== lastCommitted.hash)
         throw new Error(`L1 stores batch ${l1.committed} as ${stored}, the sequencer has ${lastCommitted.hash}: refusing to commit on top`);
       return this.send(report, 'commitBatches', batches, [lastCommitted.commitment, batches.map((b) => b.commitment), batches.map((b) => b.data)]);
@@ -295,12 +322,32 @@ export class Settler {
     return 'idle';
   }
 
+  /**
+   * The first committed, unexecuted batch whose hash on L1 is not the sequencer's batch, among the
+   * ones the next step works on (at most maxBatchesPerTx L1 reads): the range to execute, else the
+   * range to prove; null when they agree. Throws when L1 has batches committed beyond those the
+   * sequencer closed (another sequencer's, or a misconfiguration: never reverted on a guess).
+   */
+  private async firstDivergedBatch(l1: L1Counts, closed: number): Promise<number | null> {
+    const max = this.config.maxBatchesPerTx;
+    let first: number;
+    let last: number;
+    if (l1.executed < l1.proven) [first, last] = [l1.executed + 1, Math.min(l1.proven, l1.executed + max)];
+    else if (l1.proven < l1.committed) [first, last] = [l1.proven + 1, Math.min(l1.committed, l1.proven + max)];
+    else return null;
+    if (closed < last) {
+      throw new Error(`L1 has ${l1.committed} batches committed but the sequencer closed only ${closed}: is this the sequencer those batches came from?`);
+    }
+    const ours = await this.chain.batches(first, last - first + 1);
+    const stored = await Promise.all(ours.map((b) => this.readRollup<Hex>('storedBatchHash', [b.commitment.batchNumber])));
+    const i = stored.findIndex((h, k) => h !== ours[k].hash);
+    return i < 0 ? null : first + i;
+  }
+
   // ---- L1 transactions -----------------------------------------------------------------------
 
   private async fees(minimum?: { maxFee: bigint; tip: bigint }): Promise<{ maxFee: bigint; tip: bigint }> {
-    const f = await this.l1.estimateFeesPerGas();
-    let maxFee = f.maxFeePerGas;
-    let tip = f.maxPriorityFeePerGas;
+    let { maxFee, tip } = await this.l1.fees();
     if (minimum) {
       const bump = (x: bigint) => (x * BigInt(100 + this.config.feeBumpPercent)) / 100n + 1n;
       if (bump(minimum.maxFee) > maxFee) maxFee = bump(minimum.maxFee);
@@ -324,16 +371,23 @@ export class Settler {
     return { raw, hash: keccak256(raw) };
   }
 
-  private async send(report: RunReport, kind: L1TxKind, batches: { commitment: BatchCommitment; data: Hex }[], args: unknown[]): Promise<Step> {
-    const firstBatch = Number(batches[0].commitment.batchNumber);
-    const lastBatch = Number(batches[batches.length - 1].commitment.batchNumber);
+  /** Sends `kind` for `batches` (or, for a revert, the range `range` it reverts). */
+  private async send(
+    report: RunReport,
+    kind: L1TxKind,
+    batches: { commitment: BatchCommitment; data: Hex }[],
+    args: unknown[],
+    range?: { firstBatch: number; lastBatch: number },
+  ): Promise<Step> {
+    const firstBatch = range?.firstBatch ?? Number(batches[0].commitment.batchNumber);
+    const lastBatch = range?.lastBatch ?? Number(batches[batches.length - 1].commitment.batchNumber);
     const data = encodeFunctionData({ abi: rollupAbi, functionName: kind, args } as never) as Hex;
     let gas: bigint;
     try {
-      gas = await this.l1.estimateGas({ account: this.operator.address, to: this.config.rollup, data });
+      gas = await this.l1.estimateGas({ from: this.operator.address, to: this.config.rollup, data });
     } catch (e) {
       // A network error is just an error of this run; a revert means L1 refuses the transaction.
-      if (!isRevert(e)) throw e;
+      if (!(e instanceof L1RevertError)) throw e;
       // L1 would revert it: never send. Recorded once per distinct reason so the status shows it.
       const reason = describeL1Error(e);
       const last = this.sql.query<{ error: string | null; first_batch: number }>(
@@ -358,7 +412,7 @@ export class Settler {
       throw new Error(`L1 refuses ${kind} of batches ${firstBatch}..${lastBatch}: ${reason}`);
     }
     gas = (gas * 12n) / 10n;
-    const nonce = await this.l1.getTransactionCount({ address: this.operator.address, blockTag: 'pending' });
+    const nonce = await this.l1.transactionCount(this.operator.address, 'pending');
     const fees = await this.fees();
     const { raw, hash } = await this.sign(nonce, this.config.rollup, data, gas, fees);
     const l2Txs =
@@ -408,20 +462,32 @@ export class Settler {
   /** Sends a signed transaction; "already known" and friends are fine (following it decides). */
   private async broadcast(raw: Hex): Promise<void> {
     try {
-      await this.l1.sendRawTransaction({ serializedTransaction: raw });
+      await this.l1.sendRawTransaction(raw);
     } catch (e) {
       console.warn(`L1 did not take the transaction (followed on the next step): ${describeL1Error(e)}`);
     }
   }
 
-  /** Follows an L1 transaction in flight; 'wait' while it is neither final nor given up. */
-  private async follow(row: L1TxRow, report: RunReport): Promise<'done' | 'wait'> {
+  /** The receipt of `hash` if it is in a block that is still canonical (a node may answer from a reorged-out one). */
+  private async canonicalReceipt(hash: Hex) {
+    const receipt = await this.l1.receipt(hash);
+    if (!receipt) return null;
+    const block = await this.l1.block(receipt.blockNumber);
+    return block?.hash === receipt.blockHash ? receipt : null;
+  }
+
+  /**
+   * Follows an L1 transaction in flight; 'wait' while it is neither final nor given up ('later'
+   * when its block is far from final). Mined is not done: until its block is final a reorg can
+   * take it out, and then it is sent again.
+   */
+  private async follow(row: L1TxRow, report: RunReport): Promise<'done' | 'wait' | 'later'> {
     const hashes = JSON.parse(row.hashes) as Hex[];
-    const head = await this.l1.getBlockNumber();
     for (const hash of [...hashes].reverse()) {
-      const receipt = await this.l1.getTransactionReceipt({ hash }).catch(() => null);
+      const receipt = await this.canonicalReceipt(hash);
       if (!receipt) continue;
-      if (head - receipt.blockNumber + 1n < BigInt(this.config.confirmations)) return 'wait';
+      const final = await this.finalBlock();
+      if (receipt.blockNumber > final) return receipt.blockNumber - final > FINALITY_WAIT_BLOCKS ? 'later' : 'wait';
       const status = receipt.status === 'success' ? 'mined' : 'reverted';
       this.sql.query(
         `UPDATE l1_txs SET status = ?, block = ?, gas_used = ?, error = ? WHERE id = ?`,
@@ -435,22 +501,23 @@ export class Settler {
     }
     // Not mined. If the nonce is used, something else took it (or ours landed since the receipt
     // checks: look once more): L1's counts decide what is next.
-    const used = await this.l1.getTransactionCount({ address: this.operator.address, blockTag: 'latest' });
+    const used = await this.l1.transactionCount(this.operator.address, 'latest');
     if (used > row.nonce) {
-      for (const hash of hashes) if (await this.l1.getTransactionReceipt({ hash }).catch(() => null)) return 'wait';
+      for (const hash of hashes) if (await this.canonicalReceipt(hash)) return 'wait';
       this.sql.query(`UPDATE l1_txs SET status = 'superseded', error = 'nonce used by another transaction' WHERE id = ?`, row.id);
       return 'done';
     }
     const latest = hashes[hashes.length - 1];
-    const known = await this.l1.getTransaction({ hash: latest }).catch(() => null);
+    const known = await this.l1.hasTransaction(latest);
     if (!known && used < row.nonce) {
-      // L1 went back (a reorg deeper than the confirmations, a restart from older state): this
-      // nonce can never be mined. Give it up; the next step reads L1 and sends what is missing.
+      // L1 went back (a reorg took out an earlier transaction too, a restart from older state):
+      // this nonce cannot be mined. Give it up; the next step reads L1 and sends what is missing.
       this.sql.query(`UPDATE l1_txs SET status = 'superseded', error = ? WHERE id = ?`, `nonce ${row.nonce} is beyond the account's ${used} on L1`, row.id);
       return 'done';
     }
     if (known && Date.now() - row.sent_at < this.config.replaceAfterMs) return 'wait';
-    // Dropped, or stuck: the same transaction again with higher fees (same nonce: only one lands).
+    // Dropped (by the node, or by a reorg that took it out of its block), or stuck: the same
+    // transaction again with higher fees (same nonce: only one lands).
     const fees = await this.fees({ maxFee: BigInt(row.max_fee), tip: BigInt(row.tip) });
     const { raw, hash } = await this.sign(row.nonce, row.to_address, row.data, BigInt(row.gas), fees);
     this.sql.query(

@@ -1,7 +1,8 @@
 /**
  * The local L1 for `npm start` and the e2e tests: anvil (from @foundry-rs/anvil) mining a block
- * every second, with the rollup's contracts deployed for the chain's genesis and the development
- * prover key registered. Returns the Worker vars that switch settlement on.
+ * every second, final two blocks later, with the rollup's contracts deployed for the chain's
+ * genesis and the development prover key registered. Returns the Worker vars that switch
+ * settlement on.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +41,10 @@ export function workerVars(overrides: Record<string, string> = {}): ChainVars {
 export async function startLocalL1(opts: { chainVars?: Record<string, string>; persistDir?: string; port?: number; echo?: boolean } = {}): Promise<LocalL1> {
   const stateFile = opts.persistDir ? join(opts.persistDir, 'anvil-state.json') : undefined;
   const deploymentFile = opts.persistDir ? join(opts.persistDir, 'l1-deployment.json') : undefined;
-  const args = ['--block-time', '1', ...(stateFile ? ['--state', stateFile, '--state-interval', '5'] : [])];
+  // anvil's `finalized` block is the head minus 2 * slots in an epoch (32 by default: 64 s at a
+  // block a second); one slot makes it the head minus 2, so deposits and settlement transactions
+  // are final after 2 s, as settlement needs (core/settlement/settler.ts).
+  const args = ['--block-time', '1', '--slots-in-an-epoch', '1', ...(stateFile ? ['--state', stateFile, '--state-interval', '5'] : [])];
   const anvil = await startAnvil({ port: opts.port, args, echo: opts.echo });
   try {
     let deployment: L1Deployment | undefined;

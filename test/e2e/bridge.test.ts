@@ -46,7 +46,7 @@ describe.skipIf(!l1)('bridge: deposit, withdraw, settle on L1, claim', () => {
     const user = privateKeyToAccount(generatePrivateKey());
     const l1Recipient = freshAddress();
 
-    // 1. Deposit 1 ETH on L1 for a fresh L2 account; the cron hands it to the sequencer after confirmations.
+    // 1. Deposit 1 ETH on L1 for a fresh L2 account; the cron hands it to the sequencer once its L1 block is final.
     const depositHash = await l1Wallet(L1_DEPOSITOR).writeContract({
       address: bridge,
       abi: bridgeAbi,

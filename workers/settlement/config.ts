@@ -22,6 +22,6 @@ export function settlementConfig(env: Env): SettlementConfig | null {
     operatorKey: (env.OPERATOR_KEY as Hex | undefined) ?? DEV_OPERATOR_KEY,
     proverKeys: [prover],
     trustedProvers: [addressOf(prover)],
-    confirmations: Number(env.L1_CONFIRMATIONS ?? SETTLEMENT_DEFAULTS.confirmations),
+    confirmations: env.L1_CONFIRMATIONS ? Number(env.L1_CONFIRMATIONS) : SETTLEMENT_DEFAULTS.confirmations,
   };
 }
