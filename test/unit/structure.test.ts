@@ -1,7 +1,8 @@
 /**
  * The architecture as the folder layout promises it, checked on the import graph of the runtime
  * code (core/, workers/, durable-objects/, migrations/), parsed with the TypeScript compiler:
- * - core/ is runtime-free: it imports nothing from workers/, durable-objects/ or `cloudflare:*`;
+ * - core/ is runtime-free: it imports nothing from workers/, durable-objects/ or `cloudflare:*`, and
+ *   does no network I/O of its own (no viem transport, no fetch, no WebSocket);
  * - workers/ and durable-objects/ do not import each other in a circle: the only module of workers/
  *   that names durable-objects/ is the bindings module (workers/env.ts, by type only) and the entry
  *   point (workers/index.ts, which exports the classes), and no cycle of value imports exists;
@@ -100,6 +101,15 @@ describe('architecture', () => {
   it('keeps core/ free of the runtime', () => {
     const bad = imports.filter((i) => under('core')(i.from) && (under('workers')(i.to) || under('durable-objects')(i.to) || i.to.startsWith('cloudflare:')));
     expect(bad.map((i) => `${i.from} -> ${i.to}`)).toEqual([]);
+  });
+
+  it('keeps core/ off the network: L1 and everything else are reached through ports', () => {
+    const transports = ['createPublicClient', 'createWalletClient', 'createClient', 'http', 'webSocket', 'fallback'];
+    const bad = imports.filter((i) => under('core')(i.from) && i.to === 'viem' && i.names.some((n) => transports.includes(n)));
+    expect(bad.map((i) => `${i.from} imports ${i.names.join(', ')} from viem`)).toEqual([]);
+    // A call of the global fetch (a method named fetch, declared without arguments, is not one).
+    const calls = files('core').filter((f) => /(?<![.\w])fetch\(\s*[^)\s]|\bnew WebSocket\b/.test(readFileSync(join(root, f), 'utf8')));
+    expect(calls).toEqual([]);
   });
 
   it('has no cycle of value imports', () => {
