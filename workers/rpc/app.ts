@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import { type ChainConfig, parseChainConfig } from '../../core/chain/config.ts';
 import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
 import { settlementStub } from '../../durable-objects/settlement.ts';
+import { deploymentStatus } from '../deployment.ts';
 import type { Env } from '../env.ts';
 import { RpcContext, submitCoalescer } from './context.ts';
 import { callCount, dispatch, parseBody } from './dispatch.ts';
@@ -60,6 +61,7 @@ async function readStatus(env: Env, waitUntil: (p: Promise<unknown>) => void): P
   return {
     client: CLIENT_VERSION,
     chainId: chainConfig(env).chainId.toString(),
+    deployment: deploymentStatus(env),
     ...sequencer,
     head,
     indexedHead,
