@@ -30,7 +30,7 @@ It fails when:
   - PROVER_KEY or OPERATOR_KEY is written in [vars] (they are secrets);
   - with --secrets: PROVER_KEY is missing, malformed or a public development key (the first 20
     accounts of "test test ... junk" and every key this repository ships), and so is OPERATOR_KEY
-    when L1 settlement is configured (L1_RPC_URL, ROLLUP_ADDRESS, BRIDGE_ADDRESS);
+    when given or when L1 settlement is configured (L1_RPC_URL, ROLLUP_ADDRESS, BRIDGE_ADDRESS);
   - L1 settlement is configured (or TRUSTED_PROVERS given) and TRUSTED_PROVERS is missing, not a
     list of addresses, or lists a development account.
 

@@ -108,7 +108,7 @@ export function deploymentProblems(vars: DeploymentVars, secrets: Record<string,
   if (secrets) {
     const prover = checkSigningKey('PROVER_KEY', all.PROVER_KEY, false, '0x');
     if (!prover.ok) problems.push(prover.reason);
-    if (settles) {
+    if (settles || all.OPERATOR_KEY !== undefined) {
       const operator = checkSigningKey('OPERATOR_KEY', all.OPERATOR_KEY, false, '0x');
       if (!operator.ok) problems.push(operator.reason);
     }

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { keccakHex } from '../../core/chain/keccak.ts';
 import worker from '../../workers/index.ts';
 import type { ProvingJob } from '../../workers/prover/jobs.ts';
+import { STATUS_TTL_MS } from '../../workers/rpc/app.ts';
 import { sequencerStub } from '../../workers/rpc/context.ts';
 import { devKey } from '../support/accounts.ts';
 import { result, signedTransfer } from './rpc.ts';
@@ -61,6 +62,24 @@ describe('a deployed Worker without good keys', () => {
       devChain: false,
       prover: { ready: false, refused: expect.stringMatching(/PROVER_KEY is not set/) },
       settlement: 'disabled',
+    });
+    // With an L1 configured, a key of its own but the public operator key and no trusted provers
+    // (read after the isolate's cached reading expired).
+    await new Promise((r) => setTimeout(r, STATUS_TTL_MS + 50));
+    const l1 = { L1_RPC_URL: 'http://127.0.0.1:9', ROLLUP_ADDRESS: `0x${'11'.repeat(20)}`, BRIDGE_ADDRESS: `0x${'22'.repeat(20)}` };
+    const key = '0x8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63';
+    const again = await worker.fetch(
+      new Request('http://chain/status'),
+      deployed({ ...l1, PROVER_KEY: key, OPERATOR_KEY: devKey(8) }),
+      createExecutionContext(),
+    );
+    expect((await again.json<{ deployment: unknown }>()).deployment).toEqual({
+      devChain: false,
+      prover: { ready: true, address: privateKeyToAccount(key).address },
+      settlement: {
+        ready: false,
+        refused: expect.stringMatching(/^refusing to settle: OPERATOR_KEY is the public development key of account 8 .*; TRUSTED_PROVERS is not set/),
+      },
     });
   });
 
