@@ -1,6 +1,5 @@
 import { isDevChain } from '../core/chain/config.ts';
-import type { KeyCheck } from '../core/deployment/safety.ts';
-import { addressOf } from '../core/proving/signatures.ts';
+import { checksummedAddressOf, type KeyCheck } from '../core/deployment/safety.ts';
 import type { Env } from './env.ts';
 import { proverKeyCheck } from './prover/key.ts';
 import { settlementConfig } from './settlement/config.ts';
@@ -26,6 +25,6 @@ export function deploymentStatus(env: Env): DeploymentStatus {
       ? 'disabled'
       : 'refused' in settlement
         ? { ready: false, refused: settlement.refused }
-        : { ready: true, operator: addressOf(settlement.operatorKey), trustedProvers: settlement.trustedProvers },
+        : { ready: true, operator: checksummedAddressOf(settlement.operatorKey), trustedProvers: settlement.trustedProvers },
   };
 }

@@ -28,20 +28,36 @@ export type KeyCheck = { ok: true; key: Hex; address: Hex } | { ok: false; reaso
 const MNEMONIC_NAME = 'the mnemonic "test test ... junk"';
 
 /**
+ * Addresses of the keys checked so far: deriving one costs a curve multiplication (about 1-5 ms of
+ * CPU), and every /status reading, proving batch and settlement run checks the same few secrets.
+ * Bounded: a Worker has two keys; the map is emptied past 16.
+ */
+const addresses = new Map<Hex, Hex>();
+export function checksummedAddressOf(key: Hex): Hex {
+  let address = addresses.get(key);
+  if (!address) {
+    address = getAddress(addressOf(key));
+    if (addresses.size >= 16) addresses.clear();
+    addresses.set(key, address);
+  }
+  return address;
+}
+
+/**
  * A signing key from a secret. Refused when it is missing, malformed or a well-known development
  * key, unless DEV_CHAIN is on; then a missing key is `devDefault` (the local L1 registers it).
  */
 export function checkSigningKey(name: SecretName, value: string | undefined, devChain: boolean, devDefault: Hex): KeyCheck {
   const raw = value?.trim();
   if (!raw) {
-    if (devChain) return { ok: true, key: devDefault, address: getAddress(addressOf(devDefault)) };
+    if (devChain) return { ok: true, key: devDefault, address: checksummedAddressOf(devDefault) };
     return { ok: false, reason: `${name} is not set (a secret: wrangler secret put ${name})` };
   }
   const key = (raw.startsWith('0x') ? raw : `0x${raw}`).toLowerCase() as Hex;
   if (!/^0x[0-9a-f]{64}$/.test(key)) return { ok: false, reason: `${name} is not a 32-byte hex private key` };
   let address: Hex;
   try {
-    address = getAddress(addressOf(key));
+    address = checksummedAddressOf(key);
   } catch {
     return { ok: false, reason: `${name} is not a valid secp256k1 private key` };
   }
