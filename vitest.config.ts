@@ -31,7 +31,9 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        // DEV_CHAIN: the tests' Worker is a local development chain (funded development accounts,
+        // the public prover and operator keys), as `npm start`'s; wrangler.toml never sets it.
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { DEV_CHAIN: '1' } } })],
         test: {
           name: 'workerd',
           include: ['test/workerd/**/*.test.ts'],

@@ -50,14 +50,16 @@ function d1Proofs(db: D1Database): ProofSource {
 export class Settlement extends DurableObject<Env> {
   private current: Promise<RunReport> | undefined;
 
-  private settler(): Settler | null {
+  private settler(): Settler | { refused: string } | null {
     const config = settlementConfig(this.env);
-    return config ? new Settler(doSql(this.ctx.storage), config, chainPort(this.env), d1Proofs(this.env.INDEX_DB), viemL1Client(config.l1RpcUrl)) : null;
+    if (!config || 'refused' in config) return config;
+    return new Settler(doSql(this.ctx.storage), config, chainPort(this.env), d1Proofs(this.env.INDEX_DB), viemL1Client(config.l1RpcUrl));
   }
 
   async run(): Promise<RunReport> {
     const settler = this.settler();
     if (!settler) return { skipped: 'settlement disabled: L1_RPC_URL, ROLLUP_ADDRESS and BRIDGE_ADDRESS are not set', deposits: 0, sent: [], replaced: [] };
+    if ('refused' in settler) return { skipped: settler.refused, error: settler.refused, deposits: 0, sent: [], replaced: [] };
     this.current ??= settler.run().finally(() => {
       this.current = undefined;
     });
@@ -66,10 +68,13 @@ export class Settlement extends DurableObject<Env> {
 
   status() {
     const settler = this.settler();
-    return settler ? { enabled: true, ...settler.status() } : { enabled: false };
+    if (!settler) return { enabled: false };
+    if ('refused' in settler) return { enabled: true, refused: settler.refused };
+    return { enabled: true, ...settler.status() };
   }
 
   minedTransactions() {
-    return this.settler()?.minedTransactions() ?? [];
+    const settler = this.settler();
+    return settler && !('refused' in settler) ? settler.minedTransactions() : [];
   }
 }

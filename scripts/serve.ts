@@ -28,7 +28,10 @@ processes.
   --port N               port on 127.0.0.1 (default 8787)
   --persist DIR          folder for D1, R2, Durable Object and queue state (default .data/chain)
   --cron-interval-ms MS  fire the scheduled handler every MS ms (default 60000, 0 disables)
-  --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable); API keys: --var API_KEYS=k1,k2
+  --var NAME=VALUE       override a [vars] entry of wrangler.toml (repeatable); API keys: --var API_KEYS=k1,k2.
+                         Without --var DEV_CHAIN=1 (which npm start and the tests set) the Worker runs
+                         as deployed: an empty genesis, and it proves and settles only with
+                         --var PROVER_KEY=, OPERATOR_KEY= and TRUSTED_PROVERS= of its own
   --rate-limit N         JSON-RPC calls per period per client address (RPC_RATE_LIMIT's simple.limit;
                          default wrangler.toml's). Every local client is one address unless it sends
                          CF-Connecting-IP itself

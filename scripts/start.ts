@@ -29,6 +29,8 @@ JSON-RPC answers on 127.0.0.1, prints the RPC URL, the chain id, the ten funded 
 accounts (mnemonic "${DEV_MNEMONIC}") with balances and private keys, and the L1
 contracts, then streams the runtime's output and a status line (head, proven, batches on L1)
 until Ctrl-C (SIGINT) or SIGTERM, which stop everything. State (L2 and L1) is kept between runs.
+This is a local development chain (DEV_CHAIN=1: funded development accounts, public keys), never
+one to hold value: see README, Deploying.
 
 Flags:
   --port N              port of the JSON-RPC endpoint on 127.0.0.1 (default 8787)

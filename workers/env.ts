@@ -28,15 +28,17 @@ export interface Env extends ChainVars, CallLimitVars {
   RPC_KEY_RATE_LIMIT: RateLimit;
   /** The API keys that get RPC_KEY_RATE_LIMIT instead of the address limit, comma-separated (a secret; none when unset). */
   API_KEYS?: string;
-  /** The prover's signing key (a secret; the development key when unset). */
+  /** The prover's signing key (a secret; required unless DEV_CHAIN, where it defaults to the development key). */
   PROVER_KEY?: string;
+  /** Addresses of the block provers whose proofs settlement counts, comma-separated (required to settle unless DEV_CHAIN). */
+  TRUSTED_PROVERS?: string;
   /** L1 settlement (all unset: settlement off). */
   L1_RPC_URL?: string;
   ROLLUP_ADDRESS?: string;
   BRIDGE_ADDRESS?: string;
   L1_DEPLOY_BLOCK?: string;
   L1_CONFIRMATIONS?: string;
-  /** The L1 operator key (a secret; the development key when unset). */
+  /** The L1 operator key (a secret; required to settle unless DEV_CHAIN, where it defaults to the development key). */
   OPERATOR_KEY?: string;
 }
 

@@ -12,8 +12,10 @@ export interface ChainConfig {
   /** Number of D1 state shards the outbox spreads account and storage changes over. */
   stateShards: number;
   genesisTimestamp: bigint;
-  /** Prefunded accounts: address -> balance in wei. */
+  /** Prefunded accounts: address -> balance in wei. Empty unless DEV_CHAIN is on (see parseChainConfig). */
   genesisAlloc: Map<`0x${string}`, bigint>;
+  /** A local development chain (DEV_CHAIN): the public development accounts and keys are allowed. */
+  devChain: boolean;
   /** A batch closes once it holds this many blocks... */
   batchMaxBlocks: number;
   /** ...or this many bytes of (uncompressed) block data... */
@@ -47,6 +49,7 @@ export class ConfigError extends Error {
 
 export type ChainVars = Partial<
   Record<
+    | 'DEV_CHAIN'
     | 'CHAIN_ID'
     | 'BLOCK_GAS_LIMIT'
     | 'GENESIS_BASE_FEE'
@@ -78,22 +81,45 @@ function bigintVar(vars: ChainVars, name: keyof ChainVars, fallback: bigint, min
 }
 
 /**
- * Parses chain configuration from string vars. GENESIS_ACCOUNTS, when set, is a comma-separated
- * list of `address=weiBalance` entries that replaces the development accounts.
+ * The local-development opt-in: `DEV_CHAIN=1` (or `true`). Only the local tooling sets it
+ * (scripts/lib/localChain.ts, the workerd tests' bindings in vitest.config.ts, unit tests); never
+ * wrangler.toml, and `npm run deploy:check` fails if it is there.
+ */
+export function isDevChain(vars: Pick<ChainVars, 'DEV_CHAIN'>): boolean {
+  return vars.DEV_CHAIN === '1' || vars.DEV_CHAIN === 'true';
+}
+
+/** GENESIS_ACCOUNTS: comma-separated `address=weiBalance` entries. */
+export function parseGenesisAccounts(raw: string): Map<`0x${string}`, bigint> {
+  const alloc = new Map<`0x${string}`, bigint>();
+  for (const entry of raw.split(',')) {
+    const [address, balance] = entry.trim().split('=');
+    if (!address || !isAddress(address, { strict: false }) || balance === undefined || !/^\d+$/.test(balance)) {
+      throw new ConfigError(`GENESIS_ACCOUNTS entry must be address=wei, got ${JSON.stringify(entry)}`);
+    }
+    alloc.set(getAddress(address), BigInt(balance));
+  }
+  return alloc;
+}
+
+/**
+ * Parses chain configuration from string vars. The genesis holds no ETH unless DEV_CHAIN is on: on
+ * a deployed chain L2 ETH exists only through bridge deposits, so every wei is backed by the
+ * bridge's L1 balance. With DEV_CHAIN the ten development accounts get 10,000 ETH each, or
+ * GENESIS_ACCOUNTS (comma-separated `address=weiBalance`) replaces them; GENESIS_ACCOUNTS with a
+ * balance is refused without DEV_CHAIN (unbacked ETH would be paid out of depositors' ETH).
  */
 export function parseChainConfig(vars: ChainVars): ChainConfig {
   const feeRecipient = vars.FEE_RECIPIENT || '0x0000000000000000000000000000000000000000';
   if (!isAddress(feeRecipient, { strict: false })) throw new ConfigError(`FEE_RECIPIENT is not an address: ${feeRecipient}`);
-  const genesisAlloc = new Map<`0x${string}`, bigint>();
+  const devChain = isDevChain(vars);
+  let genesisAlloc = new Map<`0x${string}`, bigint>();
   if (vars.GENESIS_ACCOUNTS) {
-    for (const entry of vars.GENESIS_ACCOUNTS.split(',')) {
-      const [address, balance] = entry.trim().split('=');
-      if (!address || !isAddress(address, { strict: false }) || balance === undefined) {
-        throw new ConfigError(`GENESIS_ACCOUNTS entry must be address=wei, got ${JSON.stringify(entry)}`);
-      }
-      genesisAlloc.set(getAddress(address), BigInt(balance));
+    genesisAlloc = parseGenesisAccounts(vars.GENESIS_ACCOUNTS);
+    if (!devChain && [...genesisAlloc.values()].some((b) => b > 0n)) {
+      throw new ConfigError('GENESIS_ACCOUNTS funds accounts, which only a local development chain may do (DEV_CHAIN): that ETH has no deposit behind it');
     }
-  } else {
+  } else if (devChain) {
     for (const a of DEV_ACCOUNTS) genesisAlloc.set(a, DEV_ACCOUNT_BALANCE);
   }
   const baseFeeFloor = bigintVar(vars, 'BASE_FEE_FLOOR', 10_000_000n);
@@ -107,6 +133,7 @@ export function parseChainConfig(vars: ChainVars): ChainConfig {
     stateShards: Number(bigintVar(vars, 'STATE_SHARDS', 2n, 1n)),
     genesisTimestamp: bigintVar(vars, 'GENESIS_TIMESTAMP', 0n),
     genesisAlloc,
+    devChain,
     batchMaxBlocks: Number(bigintVar(vars, 'BATCH_MAX_BLOCKS', 100n, 1n)),
     batchMaxBytes: Number(bigintVar(vars, 'BATCH_MAX_BYTES', 120_000n, 1000n)),
     batchMaxAgeMs: Number(bigintVar(vars, 'BATCH_MAX_AGE_MS', 60_000n, 100n)),

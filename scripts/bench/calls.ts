@@ -27,7 +27,7 @@ if (values.help) {
 const rounds = Number(values.rounds);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const config = parseChainConfig({});
+const config = parseChainConfig({ DEV_CHAIN: '1' });
 const seq = new SequencerCore(nodeSql(), config);
 await seq.init();
 const account = privateKeyToAccount(devKey(0));

@@ -24,7 +24,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function benchCore(opts: { txs: number; senders: number; rounds: number; trace?: boolean }): Promise<CoreFigures> {
   const senders = Array.from({ length: opts.senders }, (_, i) => privateKeyToAccount(keccak256(toHex(`core-bench-sender-${i}`))));
-  const config = parseChainConfig({ GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
+  const config = parseChainConfig({ DEV_CHAIN: '1', GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
   const seq = new SequencerCore(nodeSql(), config);
   await seq.init();
   const perSender = Math.ceil(opts.txs / opts.senders);

@@ -35,7 +35,7 @@ const cpuMs = () => {
 /** CPU the core spends sealing one plain transfer (blocks of 32), the reference for a block's worth of gas. */
 async function transferSealCpuMs(blocks: number): Promise<number> {
   const senders = Array.from({ length: 32 }, (_, i) => privateKeyToAccount(keccak256(toHex(`precompile-bench-sender-${i}`))));
-  const config = parseChainConfig({ GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
+  const config = parseChainConfig({ DEV_CHAIN: '1', GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
   const seq = new SequencerCore(nodeSql(), config);
   await seq.init();
   let spent = 0;

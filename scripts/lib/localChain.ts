@@ -23,8 +23,15 @@ export interface StartChainOptions {
   port?: number;
   /** Folder for the local D1, R2, Durable Object and queue state; kept across restarts. */
   persistDir?: string;
-  /** Overrides of wrangler.toml's [vars]. */
+  /** Overrides of wrangler.toml's [vars] (and secrets: PROVER_KEY, OPERATOR_KEY). */
   vars?: Record<string, string>;
+  /**
+   * A local development chain (default true): DEV_CHAIN=1, so the genesis funds the development
+   * accounts and the public prover and operator keys are accepted. false runs the Worker as
+   * `wrangler deploy` would: an empty genesis, and it proves and settles only with real keys in
+   * `vars` (the bridge-solvency test).
+   */
+  devChain?: boolean;
   /** How often the scheduled (cron) handler fires locally. */
   cronIntervalMs?: number;
   /**
@@ -44,12 +51,16 @@ export interface StartChainOptions {
  */
 export const LOCAL_RATE_LIMIT = 1_000_000;
 
+/** The local-development opt-in (core/chain/config.ts isDevChain): set only by local tooling, never in wrangler.toml. */
+export const DEV_CHAIN_VARS: Readonly<Record<string, string>> = { DEV_CHAIN: '1' };
+
 /** Runs the Worker with scripts/serve.ts (Miniflare over workerd) and waits until its RPC answers. */
 export async function startChain(opts: StartChainOptions = {}): Promise<LocalChain> {
   const port = opts.port ?? (await freePort());
   const persistDir = opts.persistDir ?? join(projectRoot, '.data', 'chain');
   mkdirSync(persistDir, { recursive: true });
-  const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}=${v}`]);
+  const vars = { ...(opts.devChain === false ? {} : DEV_CHAIN_VARS), ...opts.vars };
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}=${v}`]);
   const cronArgs = opts.cronIntervalMs === undefined ? [] : ['--cron-interval-ms', String(opts.cronIntervalMs)];
   const limitArgs = ['--rate-limit', String(opts.rateLimit ?? LOCAL_RATE_LIMIT), '--key-rate-limit', String(opts.keyRateLimit ?? LOCAL_RATE_LIMIT)];
   const proc = spawnService(

@@ -17,6 +17,7 @@ import { DEV_OPERATOR_KEY } from '../../workers/settlement/config.ts';
 import { devAccounts, devPrivateKey } from '../bench/accounts.ts';
 import { type Anvil, startAnvil } from './anvil.ts';
 import { deployL1, type L1Deployment } from './l1.ts';
+import { DEV_CHAIN_VARS } from './localChain.ts';
 import { projectRoot } from './process.ts';
 
 /** anvil's account 0 deploys and owns the contracts locally. */
@@ -38,7 +39,20 @@ export function workerVars(overrides: Record<string, string> = {}): ChainVars {
  * Starts anvil and deploys the contracts, or, with `persistDir` holding an earlier run's anvil
  * state and deployment, restarts anvil on that state (the contracts are still there).
  */
-export async function startLocalL1(opts: { chainVars?: Record<string, string>; persistDir?: string; port?: number; echo?: boolean } = {}): Promise<LocalL1> {
+export interface LocalL1Options {
+  /** Overrides of wrangler.toml's [vars] the chain runs with (its genesis is committed on L1). */
+  chainVars?: Record<string, string>;
+  /** As startChain's: a development chain (default true: DEV_CHAIN=1, the funded development genesis). */
+  devChain?: boolean;
+  /** The L1 operator and the registered provers; default the development keys' addresses. */
+  operator?: Hex;
+  provers?: Hex[];
+  persistDir?: string;
+  port?: number;
+  echo?: boolean;
+}
+
+export async function startLocalL1(opts: LocalL1Options = {}): Promise<LocalL1> {
   const stateFile = opts.persistDir ? join(opts.persistDir, 'anvil-state.json') : undefined;
   const deploymentFile = opts.persistDir ? join(opts.persistDir, 'l1-deployment.json') : undefined;
   // anvil's `finalized` block is the head minus 2 * slots in an epoch (32 by default: 64 s at a
@@ -56,13 +70,13 @@ export async function startLocalL1(opts: { chainVars?: Record<string, string>; p
       if (code && code !== '0x') deployment = saved;
     }
     if (!deployment) {
-      const config = parseChainConfig(workerVars(opts.chainVars));
+      const config = parseChainConfig(workerVars({ ...(opts.devChain === false ? {} : DEV_CHAIN_VARS), ...opts.chainVars }));
       const genesis = await buildGenesis(config);
       deployment = await deployL1({
         rpcUrl: anvil.url,
         deployerKey: deployerKey(),
-        operator: privateKeyToAccount(DEV_OPERATOR_KEY).address,
-        provers: [privateKeyToAccount(DEV_PROVER_KEY).address],
+        operator: opts.operator ?? privateKeyToAccount(DEV_OPERATOR_KEY).address,
+        provers: opts.provers ?? [privateKeyToAccount(DEV_PROVER_KEY).address],
         threshold: 1,
         l2ChainId: config.chainId,
         genesis: genesisCommitment(genesis.header),

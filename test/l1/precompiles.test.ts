@@ -53,7 +53,7 @@ let cases: Case[];
 
 beforeAll(async () => {
   anvil = await startAnvil({ args: ['--hardfork', 'prague'] });
-  const seq = new SequencerCore(nodeSql(), parseChainConfig({}));
+  const seq = new SequencerCore(nodeSql(), parseChainConfig({ DEV_CHAIN: '1' }));
   await seq.init();
   queries = simulatorOver(seq);
   head = seq.headNumber;

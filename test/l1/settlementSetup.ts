@@ -30,7 +30,7 @@ import { type L1, send } from './helpers.ts';
 export const OPERATOR = 8;
 export const PROVER = 9;
 const L2_CHAIN_ID = 31337n;
-export const l2Config = parseChainConfig({ BATCH_MAX_BLOCKS: '2' });
+export const l2Config = parseChainConfig({ DEV_CHAIN: '1', BATCH_MAX_BLOCKS: '2' });
 const withdrawAbi = parseAbi(['function withdraw(address l1Recipient) payable returns (uint256)']);
 export const fresh = (label: string): Hex => `0x${keccak256(toBytes(label)).slice(26)}`;
 

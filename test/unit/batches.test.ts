@@ -21,12 +21,12 @@ import { nodeSql } from '../support/nodeSql.ts';
 const NOW = 1_800_000_000_000;
 const BEEF: Hex = '0x000000000000000000000000000000000000beef';
 const withdrawAbi = parseAbi(['function withdraw(address l1Recipient) payable returns (uint256)']);
-const base = parseChainConfig({});
+const base = parseChainConfig({ DEV_CHAIN: '1' });
 const ADDRS = Array.from({ length: 10 }, (_, i) => devAccount(i).address.toLowerCase() as Hex);
 const addr = (i: number) => ADDRS[i];
 
 async function newSeq(vars: ChainVars = {}, sql: SqlPort = nodeSql()) {
-  const seq = new SequencerCore(sql, parseChainConfig(vars));
+  const seq = new SequencerCore(sql, parseChainConfig({ DEV_CHAIN: '1', ...vars }));
   await seq.init();
   return seq;
 }

@@ -12,7 +12,7 @@ import { checkedTx, devAccount } from '../support/accounts.ts';
 import { bigLogDataHex, bigLogsInitCode } from '../support/bigLogs.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
-const config = parseChainConfig({});
+const config = parseChainConfig({ DEV_CHAIN: '1' });
 const NOW = 1_800_000_000_000;
 
 async function newSequencer(sql: SqlPort = nodeSql()) {

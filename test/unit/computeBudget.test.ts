@@ -22,7 +22,7 @@ const INPUT = cat(blsG1(G1.Point.BASE.multiply(7n)), blsG1(G1.Point.BASE));
 const G1ADD_GAS = 375n;
 
 async function core(blockGasLimit: bigint) {
-  const config = parseChainConfig({ BLOCK_GAS_LIMIT: blockGasLimit.toString() });
+  const config = parseChainConfig({ DEV_CHAIN: '1', BLOCK_GAS_LIMIT: blockGasLimit.toString() });
   const seq = new SequencerCore(nodeSql(), config, { recordTraces: true });
   await seq.init();
   return { config, seq };

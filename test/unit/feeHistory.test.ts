@@ -26,7 +26,7 @@ import { prng } from '../support/prng.ts';
 const accounts: PrivateKeyAccount[] = Array.from({ length: 8 }, (_, i) => privateKeyToAccount(devKey(i)));
 
 async function newSeq() {
-  const seq = new SequencerCore(nodeSql(), parseChainConfig({}));
+  const seq = new SequencerCore(nodeSql(), parseChainConfig({ DEV_CHAIN: '1' }));
   await seq.init();
   return seq;
 }
@@ -163,7 +163,7 @@ describe('eth_feeHistory from fee summaries', () => {
       .slice(0, 3)
       .map((a) => `${a.address}=${10n ** 40n}`)
       .join(',');
-    const seq = new SequencerCore(nodeSql(), parseChainConfig({ GENESIS_ACCOUNTS: rich }));
+    const seq = new SequencerCore(nodeSql(), parseChainConfig({ DEV_CHAIN: '1', GENESIS_ACCOUNTS: rich }));
     await seq.init();
     const tips = [2n ** 64n + 1n, 2n ** 64n - 1n, 2n ** 100n + 12345n];
     await sealAll(

@@ -44,7 +44,7 @@ class Chain {
   }
 
   static async start(vars: ChainVars = {}, sql: SqlPort = nodeSql()): Promise<Chain> {
-    const seq = new SequencerCore(sql, parseChainConfig(vars));
+    const seq = new SequencerCore(sql, parseChainConfig({ DEV_CHAIN: '1', ...vars }));
     await seq.init();
     return new Chain(seq);
   }

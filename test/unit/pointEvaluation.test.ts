@@ -16,7 +16,7 @@ import { BLS_MODULUS, blobOf, POINT_EVALUATION_OUTPUT, pointEvaluation, pointEva
 import { nodeSql } from '../support/nodeSql.ts';
 import { simulatorOver } from '../support/simulator.ts';
 
-const config = parseChainConfig({});
+const config = parseChainConfig({ DEV_CHAIN: '1' });
 const POINT_EVALUATION: Hex = '0x000000000000000000000000000000000000000a';
 const NOW = 1_800_000_000_000;
 const PRECOMPILE_GAS = 50_000n;

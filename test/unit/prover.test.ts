@@ -17,7 +17,7 @@ import { compileContract } from '../../scripts/lib/compile.ts';
 import { checkedTx, devAccount, devKey, type TestTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
-const config = parseChainConfig({});
+const config = parseChainConfig({ DEV_CHAIN: '1' });
 const DEPOSIT_RECIPIENT: Hex = '0x00000000000000000000000000000000000d0501';
 const withdrawAbi = parseAbi(['function withdraw(address l1Recipient) payable returns (uint256)']);
 const NOW = 1_800_000_000_000;

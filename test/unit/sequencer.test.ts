@@ -6,7 +6,7 @@ import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { checkedTx, devAccount } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
-const config = parseChainConfig({});
+const config = parseChainConfig({ DEV_CHAIN: '1' });
 
 async function newSequencer(sql = nodeSql()) {
   const s = new SequencerCore(sql, config);

@@ -9,7 +9,7 @@ import { checkedTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 import { simulatorOver } from '../support/simulator.ts';
 
-const config = parseChainConfig({});
+const config = parseChainConfig({ DEV_CHAIN: '1' });
 /** JUMPDEST PUSH1 0 JUMP: loops until its gas runs out. */
 const LOOP = '0x5b600056';
 const ALICE = lower(DEV_ACCOUNTS[0]);

@@ -13,7 +13,7 @@ import { type CoalescerLimits, DEFAULT_LIMITS, SubmitCoalescer, type SubmitPort 
 import { checkedTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
-const config = parseChainConfig({});
+const config = parseChainConfig({ DEV_CHAIN: '1' });
 let seq: SequencerCore;
 let calls: number[];
 let background: Promise<unknown>[];

@@ -33,7 +33,7 @@ const transferCost = (maxFeePerGas: bigint, value = 0n) => 21_000n * maxFeePerGa
 /** A chain whose genesis funds each labelled account with the given balance. */
 function chainWith(balances: Record<string, bigint>, vars: ChainVars = {}): ChainConfig {
   const accounts = Object.entries(balances).map(([label, wei]) => `${addressOf(label)}=${wei}`);
-  return parseChainConfig({ ...vars, GENESIS_ACCOUNTS: accounts.join(',') });
+  return parseChainConfig({ DEV_CHAIN: '1', ...vars, GENESIS_ACCOUNTS: accounts.join(',') });
 }
 
 async function newCore(config: ChainConfig, opts: { sql?: SqlPort; pool?: Omit<PoolOptions, 'lifetimeMs'>; now?: number } = {}) {

@@ -98,7 +98,7 @@ describe('withdrawal trees stored per batch', () => {
 
   it('answer rollup_getWithdrawalProof from the stored tree, and build it once for batches closed before trees were stored', async () => {
     const sql = countingSql();
-    const seq = new SequencerCore(sql, parseChainConfig({ BATCH_MAX_BLOCKS: '1' }));
+    const seq = new SequencerCore(sql, parseChainConfig({ DEV_CHAIN: '1', BATCH_MAX_BLOCKS: '1' }));
     await seq.init();
     const abi = parseAbi(['function withdraw(address l1Recipient) payable returns (uint256)']);
     const accounts: PrivateKeyAccount[] = Array.from({ length: 4 }, (_, i) => privateKeyToAccount(devKey(i)));

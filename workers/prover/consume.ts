@@ -8,9 +8,12 @@ import { wasmRecover } from '../crypto/secp256k1.ts';
 import type { Env } from '../env.ts';
 import { migrate } from '../index-db/migrate.ts';
 import type { ProvingJob } from './jobs.ts';
-import { proverKey } from './key.ts';
+import { proverKey, proverKeyCheck } from './key.ts';
 
 type Outcome = 'proven' | 'already proven' | 'refused';
+
+/** How long jobs wait before the next delivery while the prover key is refused. */
+export const REFUSED_KEY_RETRY_S = 300;
 
 /**
  * Proves one block from its trace blob alone, or records why it cannot. A refusal (altered or
@@ -18,6 +21,8 @@ type Outcome = 'proven' | 'already proven' | 'refused';
  * there yet, D1 unavailable) are thrown so that the message is retried.
  */
 export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): Promise<Outcome> {
+  // A missing or public key: thrown before any work, so the job is retried, never acknowledged.
+  const key = proverKey(env);
   const db = env.INDEX_DB;
   await migrate(db, indexMigrations);
   const done = await db.prepare(`SELECT block_hash FROM block_proofs WHERE block = ?`).bind(job.block).first<{ block_hash: string }>();
@@ -51,7 +56,7 @@ export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): 
   const verdict = await reexecuteBlock(trace, await wasmRecover());
   if (!verdict.valid) return refuse(verdict.reason);
   if (verdict.result.blockHash !== job.blockHash) return refuse(`re-executed block hash ${verdict.result.blockHash} is not the job's ${job.blockHash}`);
-  const proof = signStatement(statementFor(trace, verdict.result, bytes), proverKey(env));
+  const proof = signStatement(statementFor(trace, verdict.result, bytes), key);
   const statement = JSON.stringify(proof.statement, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
   // One transaction: the count goes up only if this insert is the block's first proof (deliveries repeat).
   const [, written] = await db.batch([
@@ -67,6 +72,15 @@ export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): 
 
 /** The queue consumer: each message acknowledged on its own, retried with a growing delay on platform errors. */
 export async function consumeProvingJobs(batch: MessageBatch<ProvingJob>, env: Env, config: ChainConfig): Promise<void> {
+  const key = proverKeyCheck(env);
+  if (!key.ok) {
+    // Refused (no PROVER_KEY, or a public one; /status says so): no job is acknowledged unproven.
+    // Each goes back to the queue for a later delivery; after max_retries it is dead-lettered and
+    // recorded, for the proving reconciliation to send again once the secret is set.
+    console.error(`refusing to prove ${batch.messages.length} jobs: ${key.reason}`);
+    batch.retryAll({ delaySeconds: REFUSED_KEY_RETRY_S });
+    return;
+  }
   for (const message of batch.messages) {
     try {
       await proveJob(env, config, message.body);

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { type ChainConfig, parseChainConfig } from '../../core/chain/config.ts';
 import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
+import { deploymentStatus } from '../deployment.ts';
 import { type Env, settlementStub } from '../env.ts';
 import { RpcContext, submitCoalescer } from './context.ts';
 import { callCount, dispatch, parseBody } from './dispatch.ts';
@@ -59,6 +60,7 @@ async function readStatus(env: Env, waitUntil: (p: Promise<unknown>) => void): P
   return {
     client: CLIENT_VERSION,
     chainId: chainConfig(env).chainId.toString(),
+    deployment: deploymentStatus(env),
     ...sequencer,
     head,
     indexedHead,
