@@ -240,7 +240,10 @@ function childKeys(item: RlpItem, out: string[]): void {
   }
   if (item.length !== 2 || Array.isArray(item[0]) || item[0].length === 0) return;
   const leaf = item[0][0] >> 4 >= 2;
-  if (!leaf) return ref(item[1]);
+  if (!leaf) {
+    ref(item[1]);
+    return;
+  }
   const value = item[1];
   if (Array.isArray(value)) return;
   let account: RlpItem;

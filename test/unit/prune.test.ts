@@ -143,7 +143,7 @@ describe('pruning the sequencer', () => {
     await block();
     const restarted = new SequencerCore(sql, config);
     await restarted.init();
-    nonces.forEach((n, i) => expect(restarted.pendingNonce(lower(devAccount(i).address))).toBe(BigInt(n)));
+    for (const [i, n] of nonces.entries()) expect(restarted.pendingNonce(lower(devAccount(i).address))).toBe(BigInt(n));
     const more = await checkedTx(config, 0, nonces[0]++, {
       to: b,
       data: encodeFunctionData({ abi: tokenAbi, functionName: 'transfer', args: [fresh('late', 0), 5n] }),
