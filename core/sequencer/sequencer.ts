@@ -25,7 +25,7 @@ import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
 import { PriorityQueue } from './priorityQueue.ts';
-import { historyFloor, historyPruned } from './prune.ts';
+import { historyFloor } from './prune.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
 
 export type SubmitResult = { hash: Hex } | { error: ErrorObject };
@@ -504,10 +504,10 @@ export class SequencerCore {
     return { ...header, transactions };
   }
 
+  /** Null beyond the head and for a block pruned from the sequencer (core/sequencer/prune.ts): D1 holds it. */
   blockReceipts(number: bigint): RpcReceipt[] | null {
     if (number > this.headNumber) return null;
-    const floor = historyFloor(this.sql);
-    if (number > 0n && number < BigInt(floor)) throw historyPruned(number, floor);
+    if (number > 0n && number < BigInt(historyFloor(this.sql))) return null;
     return this.sql
       .query<{ receipt: string }>(`SELECT receipt FROM txs WHERE block = ? ORDER BY idx`, Number(number))
       .map((r) => JSON.parse(loadValue(this.sql, r.receipt)));
