@@ -12,7 +12,9 @@ export function nodeD1(path = ':memory:'): D1Database & { sqlite: DatabaseSync }
     const run = () => {
       checkLimits(sql, params as Parameters<typeof checkLimits>[1]);
       const s = db.prepare(sql);
-      return s.columns().length > 0 ? { results: s.all(...params) } : (s.run(...params), { results: [] });
+      if (s.columns().length > 0) return { results: s.all(...params) };
+      s.run(...params);
+      return { results: [] };
     };
     return {
       bind: (...values: unknown[]) => statement(sql, values as SQLInputValue[]),
