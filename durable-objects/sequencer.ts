@@ -172,7 +172,14 @@ export class Sequencer extends DurableObject<Env> {
       await this.armAlarm(Date.now() + PRUNE_PAUSE_MS);
       return 0;
     }
-    const rows = pruneStep(this.core, this.prunePolicy);
+    let rows: number;
+    try {
+      rows = pruneStep(this.core, this.prunePolicy);
+    } catch (e) {
+      // A failed step rolled back whole; sealing and flushing go on, and the next alarm tries again.
+      console.error('pruning step failed', e);
+      return 0;
+    }
     if (rows > 0) await this.armAlarm(Date.now() + PRUNE_PAUSE_MS);
     return rows;
   }

@@ -25,9 +25,10 @@ a real SQLite (node:sqlite), seals blocks with traces as the Durable Object does
 block through the real D1 writer (workers/index-db/writer.ts) into three more SQLite databases
 (the index and two state shards, as wrangler.toml binds them) and reads every table's size
 (its rows and its indexes) from SQLite's dbstat before and after the load. Then it prunes the
-sequencer completely (every block indexed and executed on L1, core/sequencer/prune.ts) and
-measures what stays. From the figures it prints how long 10 GB (the most a Durable Object or a
-D1 database holds) lasts at each rate, with the default pruning policy for the sequencer.
+sequencer completely (every block indexed and executed on L1, core/sequencer/prune.ts) in steps
+of the default PRUNE_ROWS_PER_STEP, timing each, and measures what stays. From the figures it
+prints how long 10 GB (the most a Durable Object or a D1 database holds) lasts at each rate, with
+the default pruning policy for the sequencer.
 
 Loads (--mix), each transaction signed by one of 32 senders:
   transfer       ETH transfers between existing accounts (no new state)
@@ -80,6 +81,8 @@ export interface StorageFigures {
   sequencerPruned: Record<string, number>;
   index: Record<string, number>;
   shards: Record<string, number>[];
+  /** Pruning everything afterwards, in steps of the default PRUNE_ROWS_PER_STEP: how many, and how long each took. */
+  pruneSteps: { count: number; medianMs: number; maxMs: number };
 }
 
 const tokenAbi = parseAbi(['function transfer(address to, uint256 value) returns (bool)']);
@@ -135,8 +138,14 @@ export async function measureStorage(mix: string, tps: number, txs: number): Pro
     seq.setL1Progress({ committed: last, proven: last, executed: last });
     // One more block opens the next batch, so that the executed one holds no block kept by the window.
     await sealAll([await sign(0, { to: senders[1].address, value: 1n, gas: 21_000n })]);
-    const everything: PrunePolicy = { historyBlocks: 1, stateBlocks: 1, trieIntervalBlocks: 1, rowsPerStep: 10_000 };
-    while (pruneStep(seq, everything) > 0);
+    const everything: PrunePolicy = { historyBlocks: 1, stateBlocks: 1, trieIntervalBlocks: 1, rowsPerStep: parsePrunePolicy({}).rowsPerStep };
+    const times: number[] = [];
+    for (;;) {
+      const t = performance.now();
+      const rows = pruneStep(seq, everything);
+      times.push(performance.now() - t);
+      if (rows === 0) return times;
+    }
   };
 
   // Warm-up, unmeasured: the token and its holders, then a block of the load; pruned, so the baseline is the live state.
@@ -185,7 +194,7 @@ export async function measureStorage(mix: string, tps: number, txs: number): Pro
   }
   const after = sqlSizes(seq.sql);
   const afterD1 = dbs.map((d) => d1Sizes(d.sqlite));
-  await pruneAll();
+  const stepMs = (await pruneAll()).sort((a, b) => a - b);
   const pruned = sqlSizes(seq.sql);
   const record = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]));
   return {
@@ -197,6 +206,7 @@ export async function measureStorage(mix: string, tps: number, txs: number): Pro
     sequencerPruned: record(perTx(pruned, before, txs)),
     index: record(perTx(afterD1[0], beforeD1[0], txs)),
     shards: [1, 2].map((i) => record(perTx(afterD1[i], beforeD1[i], txs))),
+    pruneSteps: { count: stepMs.length, medianMs: stepMs[Math.floor(stepMs.length / 2)], maxMs: stepMs[stepMs.length - 1] },
   };
 }
 
@@ -236,6 +246,9 @@ function render(f: StorageFigures): string {
     table(`D1 state shard ${i}   `, s);
   });
   const h = horizons(f);
+  lines.push(
+    `  pruning it all: ${f.pruneSteps.count} steps of at most ${parsePrunePolicy({}).rowsPerStep} rows, median ${f.pruneSteps.medianMs.toFixed(1)} ms, longest ${f.pruneSteps.maxMs.toFixed(1)} ms`,
+  );
   lines.push(
     `  10 GB lasts: sequencer ${fmtDays(h.sequencerUnpruned)} unpruned, ${fmtDays(h.sequencerPruned)} pruned (HISTORY_BLOCKS window ${h.windowGB.toFixed(2)} GB); D1 index ${fmtDays(h.index)}; each state shard ${fmtDays(h.shard)}`,
   );
