@@ -55,7 +55,7 @@ function intVar(vars: PruneVars, name: keyof PruneVars, fallback: number, min: n
 
 export function parsePrunePolicy(vars: PruneVars): PrunePolicy {
   const policy = {
-    historyBlocks: intVar(vars, 'HISTORY_BLOCKS', 10_000, MIN_HISTORY_BLOCKS),
+    historyBlocks: intVar(vars, 'HISTORY_BLOCKS', 2048, MIN_HISTORY_BLOCKS),
     // Geth keeps the state of the last 128 blocks.
     stateBlocks: intVar(vars, 'STATE_HISTORY_BLOCKS', 128, 1),
     trieIntervalBlocks: intVar(vars, 'TRIE_PRUNE_INTERVAL_BLOCKS', 10_000, 1),

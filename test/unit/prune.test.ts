@@ -227,7 +227,7 @@ describe('pruning the sequencer', () => {
   });
 
   it('reads its policy from vars, with the limits BLOCKHASH and state lookups need', () => {
-    expect(parsePrunePolicy({})).toEqual({ historyBlocks: 10_000, stateBlocks: 128, trieIntervalBlocks: 10_000, rowsPerStep: 2_000 });
+    expect(parsePrunePolicy({})).toEqual({ historyBlocks: 2048, stateBlocks: 128, trieIntervalBlocks: 10_000, rowsPerStep: 2_000 });
     expect(() => parsePrunePolicy({ HISTORY_BLOCKS: '255' })).toThrow(/HISTORY_BLOCKS must be an integer of at least 256/);
     expect(() => parsePrunePolicy({ HISTORY_BLOCKS: '300', STATE_HISTORY_BLOCKS: '301' })).toThrow(/must not exceed/);
   });
