@@ -4,7 +4,7 @@ import { ServerError } from '../errors.ts';
 import { accountProof } from '../state/proof.ts';
 import { TrieStateReader } from '../state/trieState.ts';
 import type { StateReader } from '../state/types.ts';
-import { stateFloor, stateNotAvailable } from './prune.ts';
+import { historyFloor, stateFloor, stateNotAvailable } from './prune.ts';
 import type { SequencerCore } from './sequencer.ts';
 
 /**
@@ -29,7 +29,8 @@ export class StateQueries {
 
   /** The state root of a block whose state the sequencer still holds; -32000 for one pruned. */
   private root(number: bigint): Hex {
-    const floor = stateFloor(this.core.sql);
+    // A state is found by its block's header, so a pruned block's state is gone with it.
+    const floor = Math.max(stateFloor(this.core.sql), number === 0n ? 0 : historyFloor(this.core.sql));
     if (number < BigInt(floor)) throw stateNotAvailable(number, floor);
     return this.header(number).stateRoot;
   }
@@ -44,7 +45,7 @@ export class StateQueries {
     try {
       return await read();
     } catch (e) {
-      if (/missing (trie )?node/i.test(String(e))) throw stateNotAvailable(number, stateFloor(this.core.sql));
+      if (!(e instanceof ServerError) && /missing (trie )?node/i.test(String(e))) throw stateNotAvailable(number, stateFloor(this.core.sql));
       throw e;
     }
   }

@@ -215,6 +215,12 @@ describe('pruning the sequencer', () => {
     expect(seq.withdrawalProof(withdraw.hash)).toEqual({ ...proofBefore, status: 'executed' });
     expect(seq.withdrawalProof(transfers[0])).toBeNull();
     expect(seq.transactionStatus(transfers[0])).toEqual({ status: 'unknown' });
+    // No trie cycle ran, but a state is found by its header: a pruned block's state is gone too.
+    expect(stateFloor(sql)).toBe(0);
+    await expect(new StateQueries(seq).proof(devAccount(0).address, [], 5n)).rejects.toMatchObject({
+      code: -32000,
+      message: expect.stringMatching(/^missing trie node: historical state of block 5 is not available \(the sequencer keeps the state of blocks from 21\)$/),
+    });
 
     // Executed further: the rest of the window goes, HISTORY_BLOCKS stay.
     seq.setL1Progress({ committed: 10, proven: 10, executed: 10 });
