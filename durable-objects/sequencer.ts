@@ -7,6 +7,7 @@ import type { RpcLog, RpcReceipt, RpcTransaction } from '../core/chain/types.ts'
 import { type ErrorObject, type Outcome, outcome, toErrorObject } from '../core/errors.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { unindexedLogs } from '../core/sequencer/logs.ts';
+import { type PrunePolicy, parsePrunePolicy, pruneStep } from '../core/sequencer/prune.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
 import {
   type L1Progress,
@@ -27,6 +28,8 @@ import { doSql } from './doSql.ts';
 
 /** Blocks written to D1 per round of an outbox flush (fewer when their data is large: D1_BATCH_BYTES). */
 const OUTBOX_BATCH = 32;
+/** While pruning has work, the alarm comes back this soon for its next step (PRUNE_ROWS_PER_STEP rows each). */
+const PRUNE_PAUSE_MS = 250;
 
 /**
  * The sequencer Durable Object: a thin shell that schedules the runtime-free SequencerCore.
@@ -39,6 +42,7 @@ export class Sequencer extends DurableObject<Env> {
   private readonly core: SequencerCore;
   private readonly queries: StateQueries;
   private readonly batchPort: ChainPort;
+  private readonly prunePolicy: PrunePolicy;
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
   private sealing = false;
   private flushRun: Promise<{ flushed: number; remaining: number }> | undefined;
@@ -52,6 +56,7 @@ export class Sequencer extends DurableObject<Env> {
     this.core = new SequencerCore(doSql(ctx.storage), this.config, { recordTraces: true });
     this.queries = new StateQueries(this.core);
     this.batchPort = coreChainPort(this.core, Date.now);
+    this.prunePolicy = parsePrunePolicy(env);
     void ctx.blockConcurrencyWhile(async () => {
       await this.core.init();
       if (this.core.hasPending()) this.scheduleSeal();
@@ -154,6 +159,28 @@ export class Sequencer extends DurableObject<Env> {
     if (this.core.outboxSize() > 0) await this.armAlarm();
     const deadline = this.core.batcher.deadline();
     if (deadline !== undefined) await this.armAlarm(deadline);
+    await this.prune();
+  }
+
+  /**
+   * One bounded pruning step (core/sequencer/prune.ts), never while a block is being sealed; the
+   * alarm comes back for the next while there is work. Returns the rows the step touched.
+   */
+  async prune(): Promise<number> {
+    if (this.sealing) {
+      await this.armAlarm(Date.now() + PRUNE_PAUSE_MS);
+      return 0;
+    }
+    let rows: number;
+    try {
+      rows = pruneStep(this.core, this.prunePolicy);
+    } catch (e) {
+      // A failed step rolled back whole; sealing and flushing go on, and the next alarm tries again.
+      console.error('pruning step failed', e);
+      return 0;
+    }
+    if (rows > 0) await this.armAlarm(Date.now() + PRUNE_PAUSE_MS);
+    return rows;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ChainVars } from '../core/chain/config.ts';
+import type { PruneVars } from '../core/sequencer/prune.ts';
 import type { CallLimitVars } from '../core/simulation/limits.ts';
 import type { Sequencer } from '../durable-objects/sequencer.ts';
 import type { Settlement } from '../durable-objects/settlement.ts';
@@ -11,7 +12,7 @@ import type { Simulator } from '../durable-objects/simulator.ts';
  */
 
 /** Bindings declared in wrangler.toml. */
-export interface Env extends ChainVars, CallLimitVars {
+export interface Env extends ChainVars, CallLimitVars, PruneVars {
   SEQUENCER: DurableObjectNamespace<Sequencer>;
   /** Read-only execution (eth_call and friends), off the sequencer's thread. */
   SIMULATOR: DurableObjectNamespace<Simulator>;

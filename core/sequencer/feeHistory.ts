@@ -3,6 +3,7 @@ import type { RpcReceipt, SealedBlock } from '../chain/types.ts';
 import { InvalidParamsError } from '../errors.ts';
 import type { SqlPort } from '../storage/sql.ts';
 import { headersBetween } from './headers.ts';
+import { historyFloor, historyPruned } from './prune.ts';
 import type { SequencerCore } from './sequencer.ts';
 
 /** Most blocks one eth_feeHistory answer covers, with or without reward percentiles (geth's default)... */
@@ -110,7 +111,10 @@ export function feeHistory(core: SequencerCore, blockCount: number, newest: bigi
       throw new InvalidParamsError('invalid reward percentiles: want increasing values in [0, 100]');
   }
   const last = newest > core.headNumber ? core.headNumber : newest;
-  const oldest = last - count + 1n < 0n ? 0n : last - count + 1n;
+  // Blocks pruned from the sequencer (core/sequencer/prune.ts): the answer starts at the first it keeps (`oldestBlock`).
+  const floor = BigInt(historyFloor(core.sql));
+  if (last < floor) throw historyPruned(last, Number(floor));
+  const oldest = last - count + 1n < floor ? floor : last - count + 1n;
   const headers = headersBetween(core.sql, oldest, last + 1n);
   let first = oldest;
   const rewardRows: Hex[][] = [];

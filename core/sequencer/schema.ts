@@ -6,7 +6,7 @@ import type { SqlPort } from '../storage/sql.ts';
  * Statements are idempotent and only ever appended, so an existing database gains new tables on
  * its next start; `version` guards future migrations.
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -43,12 +43,25 @@ const STATEMENTS = [
   // Transactions taken out of the pool without a block, and why (seq orders them for pruning).
   `CREATE TABLE IF NOT EXISTS dropped_txs (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, nonce TEXT NOT NULL, reason TEXT NOT NULL, dropped_at INTEGER NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS dropped_txs_by_time ON dropped_txs (dropped_at)`,
+  // Trie pruning's marks and work list (core/sequencer/prune.ts).
+  `CREATE TABLE IF NOT EXISTS trie_marks (key TEXT PRIMARY KEY) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS trie_frontier (key TEXT PRIMARY KEY) WITHOUT ROWID`,
 ];
+
+/** Changes to tables made by earlier versions, by the version that brings them. */
+const MIGRATIONS: Record<number, string[]> = {
+  // The last block that wrote each trie node: trie pruning never sweeps a node written after its cycle began.
+  2: [`ALTER TABLE trie_nodes ADD COLUMN block INTEGER NOT NULL DEFAULT 0`],
+};
 
 export function ensureSchema(sql: SqlPort): void {
   sql.transaction(() => {
     for (const s of STATEMENTS) sql.query(s);
-    sql.query(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`, String(SCHEMA_VERSION));
+    sql.query(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1')`);
+    for (let v = Number(getMeta(sql, 'schema_version')) + 1; v <= SCHEMA_VERSION; v++) {
+      for (const s of MIGRATIONS[v] ?? []) sql.query(s);
+      setMeta(sql, 'schema_version', String(v));
+    }
   });
 }
 

@@ -25,6 +25,7 @@ import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
 import { PriorityQueue } from './priorityQueue.ts';
+import { historyFloor } from './prune.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
 
 export type SubmitResult = { hash: Hex } | { error: ErrorObject };
@@ -155,7 +156,7 @@ export class SequencerCore {
     if (this.sql.query(`SELECT 1 AS one FROM blocks WHERE number = 0`).length === 0) {
       const genesis = await buildGenesis(this.config);
       this.sql.transaction(() => {
-        this.state.commit(genesis.diff, genesis.accounts, genesis.trieNodes);
+        this.state.commit(genesis.diff, genesis.accounts, genesis.trieNodes, 0);
         const block = { header: genesis.header, transactions: [], receipts: [] };
         this.writeBlock(block);
         this.batcher.initGenesis(genesis.header, 0);
@@ -370,7 +371,7 @@ export class SequencerCore {
     let closedBatch: StoredBatch | undefined;
     try {
       this.sql.transaction(() => {
-        this.state.commit(exec.diff, update.accounts, update.nodes);
+        this.state.commit(exec.diff, update.accounts, update.nodes, Number(env.number));
         this.pool.remove(removed);
         this.dropped.record(dropped, nowMs);
         this.writeBlock(block);
@@ -503,8 +504,10 @@ export class SequencerCore {
     return { ...header, transactions };
   }
 
+  /** Null beyond the head and for a block pruned from the sequencer (core/sequencer/prune.ts): D1 holds it. */
   blockReceipts(number: bigint): RpcReceipt[] | null {
     if (number > this.headNumber) return null;
+    if (number > 0n && number < BigInt(historyFloor(this.sql))) return null;
     return this.sql
       .query<{ receipt: string }>(`SELECT receipt FROM txs WHERE block = ? ORDER BY idx`, Number(number))
       .map((r) => JSON.parse(loadValue(this.sql, r.receipt)));
@@ -564,7 +567,13 @@ export class SequencerCore {
    * plus one per tree level and withdrawal (core/batches/withdrawalTree.ts).
    */
   withdrawalProof(txHash: Hex): WithdrawalProof | null {
-    const row = this.sql.query<{ block: number }>(`SELECT block FROM txs WHERE hash = ?`, lower(txHash))[0];
+    // A pruned transaction's withdrawals are still found in its batch's stored tree (core/sequencer/prune.ts).
+    const row =
+      this.sql.query<{ block: number }>(`SELECT block FROM txs WHERE hash = ?`, lower(txHash))[0] ??
+      this.sql.query<{ block: number }>(
+        `SELECT b.first_block AS block FROM withdrawal_leaves l JOIN batches b ON b.number = l.batch WHERE l.tx_hash = ? LIMIT 1`,
+        lower(txHash),
+      )[0];
     if (!row) return null;
     const batch = this.batcher.batchOfBlock(row.block);
     const mine = (list: { txHash: Hex }[]) => list.some((w) => w.txHash === lower(txHash));

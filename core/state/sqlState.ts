@@ -75,8 +75,11 @@ export class SqlState implements StateReader, TrieNodeSource {
     return n ?? undefined;
   }
 
-  /** Writes a block's state changes. Call inside the block's SQL transaction. */
-  commit(diff: StateDiff, accounts: Map<Hex, AccountRecord | null>, trieNodes: Map<string, Uint8Array>): void {
+  /**
+   * Writes block `block`'s state changes. Call inside the block's SQL transaction. A trie node the
+   * block writes again gets the block's number too: trie pruning keeps what later blocks wrote.
+   */
+  commit(diff: StateDiff, accounts: Map<Hex, AccountRecord | null>, trieNodes: Map<string, Uint8Array>, block: number): void {
     if (diff.storageCleared.size > 0) {
       run(this.sql, whereIn('DELETE FROM storage WHERE address IN', [...diff.storageCleared]));
       this.slots.clear();
@@ -94,7 +97,14 @@ export class SqlState implements StateReader, TrieNodeSource {
     const live = [...accounts].flatMap(([a, r]) => (r ? [[a, r.nonce.toString(), r.balance.toString(), r.codeHash, r.storageRoot]] : []));
     run(this.sql, multiRow('INSERT OR REPLACE INTO accounts (address, nonce, balance, code_hash, storage_root)', live));
     run(this.sql, multiRow('INSERT OR IGNORE INTO code (hash, code)', [...diff.codes]));
-    run(this.sql, multiRow('INSERT OR IGNORE INTO trie_nodes (key, node)', [...trieNodes]));
+    run(
+      this.sql,
+      multiRow(
+        'INSERT INTO trie_nodes (key, node, block)',
+        [...trieNodes].map(([k, n]) => [k, n, block]),
+        ' ON CONFLICT (key) DO UPDATE SET block = excluded.block',
+      ),
+    );
   }
 
   /** After the transaction committed: make the cache agree with the new state. */

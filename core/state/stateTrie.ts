@@ -13,7 +13,8 @@ export interface TrieNodeSource {
 /**
  * EthereumJS trie database over committed nodes plus an in-memory write buffer, for the reads that
  * still go through the EthereumJS trie (eth_getProof, past state, the witness); updates go through
- * TrieBatch (mpt.ts). Nodes are content-addressed and never deleted, so old roots stay provable.
+ * TrieBatch (mpt.ts). Nodes are content-addressed and shared between roots; only trie pruning
+ * (core/sequencer/prune.ts) deletes them, never one a kept root reaches.
  */
 export class BufferedTrieDb implements DB<string, Uint8Array> {
   readonly pending = new Map<string, Uint8Array>();

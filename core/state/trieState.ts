@@ -4,8 +4,8 @@ import { BufferedTrieDb, decodeAccount, openTrie, type TrieNodeSource } from './
 import { type AccountRecord, EMPTY_TRIE_ROOT, type StateReader } from './types.ts';
 
 /**
- * State at any past block, read through the state trie at that block's root. Trie nodes are
- * never deleted, so every sealed block's state stays readable and provable.
+ * State at a past block, read through the state trie at that block's root: readable and provable
+ * as long as trie pruning keeps that root's nodes (core/sequencer/prune.ts).
  */
 export class TrieStateReader implements StateReader {
   private readonly db: BufferedTrieDb;

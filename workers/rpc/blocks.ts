@@ -1,12 +1,23 @@
 import type { Hex } from '../../core/chain/hex.ts';
 import type { RpcReceipt } from '../../core/chain/types.ts';
+import { ServerError } from '../../core/errors.ts';
 import type { RpcBlock } from '../index-db/reader.ts';
 import type { RpcContext } from './context.ts';
 
-/** A block by number: D1 when indexed, else the sequencer. Null beyond the head. */
+/**
+ * A block by number: D1 when indexed, else the sequencer. Null beyond the head. The sequencer
+ * prunes blocks D1 holds (core/sequencer/prune.ts), so a block up to the head that neither
+ * answers was pruned while D1 failed: -32000, never null (which would say it does not exist).
+ */
 export async function blockByNumber(c: RpcContext, n: bigint, full: boolean): Promise<RpcBlock | null> {
   if (n > (await c.headNumber())) return null;
-  return (await c.index.blockByNumber(Number(n), full)) ?? ((await c.sequencer.block(n, full)) as RpcBlock | null);
+  const block = (await c.index.blockByNumber(Number(n), full)) ?? ((await c.sequencer.block(n, full)) as RpcBlock | null);
+  if (!block) throw unavailable(n);
+  return block;
+}
+
+function unavailable(n: bigint | number): ServerError {
+  return new ServerError(`block ${n} is pruned from the sequencer and the index could not serve it: retry`);
 }
 
 export async function blockByHash(c: RpcContext, hash: Hex, full: boolean): Promise<RpcBlock | null> {
@@ -18,5 +29,7 @@ export async function receiptsOf(c: RpcContext, block: RpcBlock): Promise<RpcRec
   if (block.transactions.length === 0) return [];
   const fromIndex = await c.index.blockReceipts(n);
   if (fromIndex.length === block.transactions.length) return fromIndex;
-  return ((await c.sequencer.blockReceipts(BigInt(n))) as RpcReceipt[] | null) ?? [];
+  const fromSequencer = (await c.sequencer.blockReceipts(BigInt(n))) as RpcReceipt[] | null;
+  if (!fromSequencer) throw unavailable(n);
+  return fromSequencer;
 }

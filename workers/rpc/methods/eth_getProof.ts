@@ -4,7 +4,11 @@ import type { Handler } from './types.ts';
 
 export const MAX_PROOF_KEYS = 1024;
 
-/** EIP-1186 proofs against the state root of any sealed block (trie nodes are never pruned). */
+/**
+ * EIP-1186 proofs against the state root of a recent block: the sequencer keeps the states of the
+ * last STATE_HISTORY_BLOCKS blocks and of those D1 has not indexed yet; an older one answers
+ * -32000 "missing trie node" as geth does (core/sequencer/prune.ts).
+ */
 export const eth_getProof: Handler = async (params, c) => {
   const [a, keys, tag] = expectParams(params, 2, 3);
   if (!Array.isArray(keys)) throw new InvalidParamsError('invalid storage keys: expected an array');

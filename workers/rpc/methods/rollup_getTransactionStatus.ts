@@ -8,11 +8,17 @@ import type { Handler } from './types.ts';
  * `included` (with `blockNumber`, `blockHash`), `pending` (in the pool), `dropped` (taken out of
  * the pool without a block: `reason`, and `droppedAt` in unix seconds; the sender's nonce was not
  * consumed, so it may be sent again) or `unknown` (never acknowledged, or dropped longer ago than
- * the record keeps: 7 days, the newest 100,000 drops).
+ * the record keeps: 7 days, the newest 100,000 drops). A transaction whose block the sequencer
+ * pruned (core/sequencer/prune.ts) is found in the D1 index.
  */
 export const rollup_getTransactionStatus: Handler = async (params, c) => {
   const [h] = expectParams(params, 1, 1);
-  const s = (await c.sequencer.transactionStatus(hash32(h, 'transaction hash'))) as TransactionStatus;
+  const hash = hash32(h, 'transaction hash');
+  let s = (await c.sequencer.transactionStatus(hash)) as TransactionStatus;
+  if (s.status === 'unknown') {
+    const r = await c.index.receipt(hash);
+    if (r) s = { status: 'included', blockNumber: BigInt(r.blockNumber), blockHash: r.blockHash };
+  }
   switch (s.status) {
     case 'included':
       return { status: s.status, blockNumber: toQuantity(s.blockNumber), blockHash: s.blockHash };

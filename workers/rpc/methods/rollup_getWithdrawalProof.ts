@@ -8,13 +8,16 @@ import type { Handler } from './types.ts';
  * each, its id, sender, recipient and amount, its leaf, its index in the batch's withdrawals tree
  * and the Merkle proof, with the batch number and root, and the batch's L1 status (`executed`
  * means `Bridge.finalizeWithdrawal` can be called). Null for an unknown transaction; an error
- * (-32000) while the transaction's batch is not closed yet.
+ * (-32000) while the transaction's batch is not closed yet. The sequencer keeps every batch's
+ * withdrawals tree; a transaction it pruned (core/sequencer/prune.ts) without withdrawals is
+ * known to the D1 index.
  */
 export const rollup_getWithdrawalProof: Handler = async (params, c) => {
   const [h] = expectParams(params, 1, 1);
-  const r = await c.sequencer.withdrawalProof(hash32(h, 'transaction hash'));
+  const hash = hash32(h, 'transaction hash');
+  const r = await c.sequencer.withdrawalProof(hash);
   if ('error' in r) throw fromErrorObject(r.error);
-  if (r.ok === null) return null;
+  if (r.ok === null) return (await c.index.receipt(hash)) ? { batchNumber: null, withdrawalsRoot: null, status: 'none', withdrawals: [] } : null;
   const p = r.ok;
   return {
     batchNumber: p.batchNumber === null ? null : toQuantity(p.batchNumber),
