@@ -89,7 +89,7 @@ const tokenAbi = parseAbi(['function transfer(address to, uint256 value) returns
 
 export async function measureStorage(mix: string, tps: number, txs: number): Promise<StorageFigures> {
   const senders = Array.from({ length: 32 }, (_, i) => privateKeyToAccount(keccak256(toHex(`storage-bench-sender-${i}`))));
-  const config = parseChainConfig({ GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
+  const config = parseChainConfig({ DEV_CHAIN: '1', GENESIS_ACCOUNTS: senders.map((s) => `${s.address}=${10n ** 24n}`).join(',') });
   const seq = new SequencerCore(nodeSql(), config, { recordTraces: true });
   await seq.init();
   const dbs = [nodeD1(), nodeD1(), nodeD1()];

@@ -19,7 +19,7 @@ import { compileContract } from '../../scripts/lib/compile.ts';
 import { checkedTx, devAccount } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
-const config = parseChainConfig({ BATCH_MAX_BLOCKS: '4' });
+const config = parseChainConfig({ DEV_CHAIN: '1', BATCH_MAX_BLOCKS: '4' });
 const token = compileContract('Token.sol', 'Token');
 const tokenAbi = parseAbi(['function transfer(address to, uint256 value) returns (bool)']);
 const fresh = (tag: string, i: number): Hex => keccak256(new TextEncoder().encode(`${tag} ${i}`)).slice(0, 42) as Hex;

@@ -11,7 +11,7 @@ import { historyFloor, type PrunePolicy, stateFloor } from '../../core/sequencer
 import type { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import type { Sequencer } from '../../durable-objects/sequencer.ts';
-import { sequencerStub } from '../../workers/rpc/context.ts';
+import { sequencerStub } from '../../workers/env.ts';
 import { devAccount } from '../support/accounts.ts';
 import { call, result, signedTransfer } from './rpc.ts';
 
