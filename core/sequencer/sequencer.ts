@@ -5,6 +5,7 @@ import { proveWithdrawals } from '../batches/withdrawalTree.ts';
 import { type PriorityOp, rollingHashOf } from '../bridge/priorityOps.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
+import { encodeHeader } from '../chain/headerRlp.ts';
 import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
@@ -24,6 +25,7 @@ import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
 import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
+import { headersBetween } from './headers.ts';
 import { PriorityQueue } from './priorityQueue.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
 
@@ -185,8 +187,10 @@ export class SequencerCore {
   /** Base fee the next block will charge. */
   nextBaseFee(): bigint {
     const h = this.headHeader;
-    if (h.number === '0x0') return BigInt(h.baseFeePerGas);
-    return nextBaseFee({ baseFeePerGas: BigInt(h.baseFeePerGas), gasUsed: BigInt(h.gasUsed), gasLimit: BigInt(h.gasLimit) }, this.config.baseFeeFloor);
+    return nextBaseFee(
+      { number: BigInt(h.number), baseFeePerGas: BigInt(h.baseFeePerGas), gasUsed: BigInt(h.gasUsed), gasLimit: BigInt(h.gasLimit) },
+      this.config.baseFeeFloor,
+    );
   }
 
   stateNonce(address: Hex): bigint {
@@ -360,6 +364,7 @@ export class SequencerCore {
         nodes: [...witness.values()],
         codes: [...reads.codes.values()],
         blockHashes: [...hashesRead],
+        headers: this.ancestry(parent, hashesRead),
         claimed: claimsOf(header, exec.withdrawals),
       };
     }
@@ -407,6 +412,22 @@ export class SequencerCore {
       priorityOps,
       closedBatch,
     };
+  }
+
+  /**
+   * RLP of the parent header and its ancestors back to the oldest block whose hash the block read:
+   * what the prover checks the block's environment and BLOCKHASH answers against. Without BLOCKHASH
+   * reads that is the parent alone; BLOCKHASH reaches at most 256 blocks back, so at most 256.
+   */
+  private ancestry(parent: RpcBlockHeader, hashesRead: Map<bigint, Hex>): Uint8Array[] {
+    const headers = [encodeHeader(parent)];
+    let oldest = BigInt(parent.number);
+    for (const n of hashesRead.keys()) if (n < oldest) oldest = n;
+    if (oldest < BigInt(parent.number)) {
+      const older = headersBetween(this.sql, oldest, BigInt(parent.number) - 1n);
+      for (let i = older.length - 1; i >= 0; i--) headers.push(encodeHeader(older[i]));
+    }
+    return headers;
   }
 
   /** Takes transactions out of the pool without a block, recording why. */
