@@ -63,8 +63,14 @@ export function aggregateBatches(input: AggregationInput): Aggregation {
   if (missing.length > 0) return { ok: false, waiting: true, missing };
   try {
     let prev = input.previous;
-    const trusted = (proof: StoredBlockProof) =>
-      input.trustedProvers.has(recoverProver({ digest: statementDigest(proof.statement), signature: proof.signature }));
+    const trusted = (proof: StoredBlockProof) => {
+      // A proof stored by a prover of an older statement version has no parent hash to chain.
+      check(
+        typeof proof.statement.parentHash === 'string',
+        `block ${proof.statement.blockNumber}: a proof of an older block statement version (no parent hash)`,
+      );
+      return input.trustedProvers.has(recoverProver({ digest: statementDigest(proof.statement), signature: proof.signature }));
+    };
     // The hash of the block before the next one; unknown only before block 1 (the genesis has no proof).
     let parentHash: Hex | undefined;
     if (anchor > 0n) {

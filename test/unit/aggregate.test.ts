@@ -113,6 +113,10 @@ describe('aggregation chains block hashes', () => {
   it('takes the anchor only from a trusted proof of the block that ends the previous batch', () => {
     expect(aggregate(2, 3, tampered(2, {}, devKey(6)))).toEqual(refused('block 2: not proven by a trusted prover'));
     expect(aggregate(2, 3, tampered(2, { blockNumber: 1n }))).toEqual(refused('block 2: proof of another block'));
+    // A proof a prover of statement version 2 stored (no parent hash) cannot anchor the chain.
+    const { parentHash: _, ...v2 } = (proofs.get(2) as StoredBlockProof).statement;
+    const older = new Map([...proofs, [2, { statement: v2 as BlockStatement, signature: (proofs.get(2) as StoredBlockProof).signature }]]);
+    expect(aggregate(2, 3, older)).toEqual(refused('block 2: a proof of an older block statement version (no parent hash)'));
     // A proof of another block 2 (a fork of the chain whose batch 1 L1 holds) does not end batch 1.
     expect(aggregate(2, 3, tampered(2, { postStateRoot: keccakHex(hashOf(2)) }))).toEqual(
       refused("block 2: its proof's state root is not the new state root of batch 1, which it ends"),

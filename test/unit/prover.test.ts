@@ -13,7 +13,7 @@ import { keccakHex } from '../../core/chain/keccak.ts';
 import type { RpcBlockHeader } from '../../core/chain/types.ts';
 import { nextBaseFee } from '../../core/execution/baseFee.ts';
 import { reexecuteBlock } from '../../core/proving/reexecute.ts';
-import { recoverProver, signStatement, statementDigest, statementFor } from '../../core/proving/statement.ts';
+import { BLOCK_STATEMENT_VERSION, recoverProver, signStatement, statementDigest, statementFor } from '../../core/proving/statement.ts';
 import { type BlockTrace, decodeTrace, encodeTrace, MAX_TRACE_HEADERS, TRACE_VERSION } from '../../core/proving/trace.ts';
 import { buildGenesis } from '../../core/sequencer/genesis.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
@@ -153,6 +153,23 @@ describe('stateless re-execution from a trace blob', () => {
     // A deliberate format change bumps TRACE_VERSION and regenerates with UPDATE_GOLDEN=1.
     const file = new URL('../fixtures/trace-v3.json', import.meta.url);
     const actual = { version: TRACE_VERSION, bytes: traceBytes.length, keccak: keccakHex(traceBytes) };
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+    expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+  });
+
+  it('states the block exactly as the pinned golden vector of block statement version 3', async () => {
+    // The statement of the golden trace's block and its digest (what a prover signs). A deliberate
+    // change of the statement bumps BLOCK_STATEMENT_VERSION and regenerates with UPDATE_GOLDEN=1.
+    const trace = decodeTrace(traceBytes);
+    const verdict = await reexecuteBlock(trace, config);
+    if (!verdict.valid) throw new Error(verdict.reason);
+    const statement = statementFor(trace, verdict.result, traceBytes);
+    const file = new URL('../fixtures/statement-v3.json', import.meta.url);
+    const actual = {
+      version: BLOCK_STATEMENT_VERSION,
+      statement: JSON.parse(JSON.stringify(statement, (_, v) => (typeof v === 'bigint' ? v.toString() : v))),
+      digest: statementDigest(statement),
+    };
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
     expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
   });
