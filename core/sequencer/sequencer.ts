@@ -131,6 +131,8 @@ export class SequencerCore {
   private readonly compute: ComputeMeter;
   private headHeader!: RpcBlockHeader;
   private readonly recentHashes = new Map<bigint, Hex>();
+  /** RLP of recent headers, filled as traces need them: a block reading old hashes re-encodes none. */
+  private readonly recentHeaders = new Map<bigint, Uint8Array>();
 
   readonly sql: SqlPort;
   readonly config: ChainConfig;
@@ -404,6 +406,7 @@ export class SequencerCore {
     this.headHeader = header;
     this.recentHashes.set(env.number, header.hash);
     this.recentHashes.delete(env.number - BLOCKHASH_WINDOW);
+    this.recentHeaders.delete(env.number - BLOCKHASH_WINDOW);
     return {
       header,
       included: exec.included.map((i) => i.hash),
@@ -420,12 +423,19 @@ export class SequencerCore {
    * reads that is the parent alone; BLOCKHASH reaches at most 256 blocks back, so at most 256.
    */
   private ancestry(parent: RpcBlockHeader, hashesRead: Map<bigint, Hex>): Uint8Array[] {
-    const headers = [encodeHeader(parent)];
-    let oldest = BigInt(parent.number);
+    const top = BigInt(parent.number);
+    let oldest = top;
     for (const n of hashesRead.keys()) if (n < oldest) oldest = n;
-    if (oldest < BigInt(parent.number)) {
-      const older = headersBetween(this.sql, oldest, BigInt(parent.number) - 1n);
-      for (let i = older.length - 1; i >= 0; i--) headers.push(encodeHeader(older[i]));
+    const cached = (n: bigint) => this.recentHeaders.get(n);
+    if (!cached(top)) this.recentHeaders.set(top, encodeHeader(parent));
+    // Those not encoded since the start (or ever) are read in one range and kept.
+    let missing = top;
+    while (missing >= oldest && cached(missing)) missing--;
+    if (missing >= oldest) for (const h of headersBetween(this.sql, oldest, missing)) this.recentHeaders.set(BigInt(h.number), encodeHeader(h));
+    const headers: Uint8Array[] = [];
+    for (let n = top; n >= oldest; n--) {
+      const h = cached(n);
+      if (h) headers.push(h);
     }
     return headers;
   }

@@ -386,6 +386,15 @@ describe('BLOCKHASH answers, checked against the chain of headers in the trace',
     expect(await refusal(t)).toBe(`a BLOCKHASH answer for block ${number}, outside the 256 blocks before block ${number}`);
   });
 
+  it('proves the next block reading as far back, whose headers the sequencer kept encoded', async () => {
+    chain.submit([await sign(0, 1, { data: readsHashes([2, 256]), gas: 200_000n })]);
+    const sealed = await chain.seal(NOW + 262_000, { trace: true });
+    if (!sealed?.trace) throw new Error('no trace');
+    const next = decodeTrace(encodeTrace(sealed.trace));
+    expect(next.headers.map(keccakHex)).toEqual(Array.from({ length: 256 }, (_, i) => hashOf(number - BigInt(i))));
+    expect(await reexecuteBlock(next, config)).toEqual({ valid: true, result: expect.objectContaining({ blockHash: sealed.header.hash }) });
+  });
+
   it('refuses to decode a trace with more headers than BLOCKHASH can need', () => {
     const t = trace();
     t.headers.push(encodeHeader(chain.block(number - 257n, false) as RpcBlockHeader));
