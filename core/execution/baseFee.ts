@@ -1,7 +1,13 @@
-/** EIP-1559 base fee of the next block from its parent, never below the configured floor. */
-export function nextBaseFee(parent: { baseFeePerGas: bigint; gasUsed: bigint; gasLimit: bigint }, floor: bigint): bigint {
-  const target = parent.gasLimit / 2n;
+/**
+ * Base fee of the block after `parent`: EIP-1559 from the parent's gas used against half its gas
+ * limit, never below the configured floor. Block 1 keeps the genesis base fee (the genesis used no
+ * gas, and its base fee is the chain's configured start). The sequencer prices blocks with it and
+ * the prover checks every block's base fee with it.
+ */
+export function nextBaseFee(parent: { number: bigint; baseFeePerGas: bigint; gasUsed: bigint; gasLimit: bigint }, floor: bigint): bigint {
   const base = parent.baseFeePerGas;
+  if (parent.number === 0n) return base;
+  const target = parent.gasLimit / 2n;
   let next = base;
   if (parent.gasUsed > target) {
     const delta = (base * (parent.gasUsed - target)) / target / 8n;

@@ -21,7 +21,10 @@ export interface AggregationInput {
   /** The batch before the range (its commitment anchors the state root and the priority queue). */
   previous: BatchCommitment;
   batches: { commitment: BatchCommitment; data: Uint8Array; withdrawals: (Withdrawal & { block: number })[] }[];
-  /** Block proofs by block number, for every block of the range. */
+  /**
+   * Block proofs by block number, for every block of the range and for the block before it (the
+   * last block of `previous`; none for the genesis): its block hash anchors the range's hash chain.
+   */
   proofs: Map<number, StoredBlockProof>;
   /** Provers whose block proofs count. */
   trustedProvers: Set<Hex>;
@@ -44,18 +47,43 @@ function check(cond: boolean, what: string): void {
  * Produces the aggregated proof for a range of batches, in the form ThresholdVerifier.sol checks:
  * signatures over the range digest. It signs only what it has checked: every block of every batch
  * carries a block proof by a trusted prover (so it was re-executed statelessly), the proven blocks
- * chain from the previous batch's state root and priority queue to the batch's, and the batch's
+ * chain by block hash (each names the one before as its parent, the first the last block of the
+ * previous batch; block 1's prover checked its parent is the chain's genesis) and from the previous
+ * batch's state root and priority queue to the batch's, and the batch's
  * data, timestamps, priority operations and withdrawals root are exactly what the block proofs
  * attest. Anything missing means "wait"; anything inconsistent is refused with the reason.
  */
 export function aggregateBatches(input: AggregationInput): Aggregation {
   const missing: number[] = [];
+  const anchor = input.previous.lastBlock;
+  if (anchor > 0n && !input.proofs.has(Number(anchor))) missing.push(Number(anchor));
   for (const b of input.batches) {
     for (let n = Number(b.commitment.firstBlock); n <= Number(b.commitment.lastBlock); n++) if (!input.proofs.has(n)) missing.push(n);
   }
   if (missing.length > 0) return { ok: false, waiting: true, missing };
   try {
     let prev = input.previous;
+    const trusted = (proof: StoredBlockProof) => {
+      // A proof stored by a prover of an older statement version has no parent hash to chain.
+      check(
+        typeof proof.statement.parentHash === 'string',
+        `block ${proof.statement.blockNumber}: a proof of an older block statement version (no parent hash)`,
+      );
+      return input.trustedProvers.has(recoverProver({ digest: statementDigest(proof.statement), signature: proof.signature }));
+    };
+    // The hash of the block before the next one; unknown only before block 1 (the genesis has no proof).
+    let parentHash: Hex | undefined;
+    if (anchor > 0n) {
+      const proof = input.proofs.get(Number(anchor)) as StoredBlockProof;
+      const s = proof.statement;
+      check(trusted(proof), `block ${anchor}: not proven by a trusted prover`);
+      check(s.chainId === input.chainId && s.blockNumber === anchor, `block ${anchor}: proof of another block`);
+      check(
+        s.postStateRoot === prev.newStateRoot,
+        `block ${anchor}: its proof's state root is not the new state root of batch ${prev.batchNumber}, which it ends`,
+      );
+      parentHash = s.blockHash;
+    }
     for (const b of input.batches) {
       const c = b.commitment;
       check(c.batchNumber === prev.batchNumber + 1n, `batch ${c.batchNumber} does not follow batch ${prev.batchNumber}`);
@@ -71,11 +99,12 @@ export function aggregateBatches(input: AggregationInput): Aggregation {
         const number = c.firstBlock + BigInt(k);
         const proof = input.proofs.get(Number(number)) as StoredBlockProof;
         const s = proof.statement;
-        check(
-          input.trustedProvers.has(recoverProver({ digest: statementDigest(s), signature: proof.signature })),
-          `block ${number}: not proven by a trusted prover`,
-        );
+        check(trusted(proof), `block ${number}: not proven by a trusted prover`);
         check(s.chainId === input.chainId && s.blockNumber === number && data.number === number, `block ${number}: proof or data of another block`);
+        check(
+          parentHash === undefined || s.parentHash === parentHash,
+          `block ${number}: parent hash ${s.parentHash} is not the hash of block ${number - 1n} (${parentHash})`,
+        );
         check(s.preStateRoot === stateRoot, `block ${number}: pre-state root does not continue the chain`);
         check(
           s.priorityOpsRollingHashBefore === rolling && s.priorityOpsCount === data.priorityOps,
@@ -88,6 +117,7 @@ export function aggregateBatches(input: AggregationInput): Aggregation {
           `block ${number}: withdrawals differ from the proven block (${mine.length} in the batch hash to ${withdrawalsHash(mine)}, the proof says ${s.withdrawalsHash})`,
         );
         stateRoot = s.postStateRoot;
+        parentHash = s.blockHash;
         rolling = s.priorityOpsRollingHashAfter;
         ops += s.priorityOpsCount;
       }

@@ -1,5 +1,5 @@
 import { withdrawalLeaf } from '../bridge/withdrawals.ts';
-import { parseChainConfig } from '../chain/config.ts';
+import type { ChainConfig } from '../chain/config.ts';
 import { sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex } from '../chain/hex.ts';
 import { keccak, keccakHex } from '../chain/keccak.ts';
@@ -9,6 +9,7 @@ import { TrieStateReader } from '../state/trieState.ts';
 import { EMPTY_CODE_HASH } from '../state/types.ts';
 import { checkRawTransaction } from '../tx/decodeTransaction.ts';
 import { nobleRecover, type RecoverPublicKey } from '../tx/recover.ts';
+import { checkEnv } from './checkEnv.ts';
 import { type BlockClaims, type BlockTrace, claimsOf } from './trace.ts';
 
 /** What re-execution produced: the same fields the trace claims. */
@@ -20,11 +21,16 @@ class WitnessError extends Error {}
 
 /**
  * Re-executes a block from its trace alone, with the sequencer's own execution code, and says
- * whether what the sequencer claimed is what came out. Trie nodes and code are looked up by their
- * hash, so a witness altered in any byte lacks the node or code it claims to hold and is refused.
- * Holds no state between calls.
+ * whether what the sequencer claimed is what came out. The block's environment is first checked
+ * against its parent header and the chain's configuration `config` (checkEnv.ts): the trace's word
+ * is never taken for the chain id, gas limit, fee recipient or base fee floor. Trie nodes, code and
+ * headers are looked up by their hash, so a witness altered in any byte lacks the node, code or
+ * header it claims to hold and is refused. Holds no state between calls.
  */
-export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKey = nobleRecover): Promise<Verdict> {
+export async function reexecuteBlock(trace: BlockTrace, config: ChainConfig, recover: RecoverPublicKey = nobleRecover): Promise<Verdict> {
+  const checked = await checkEnv(trace, config);
+  if (!checked.ok) return { valid: false, reason: checked.reason };
+  const blockHashes = checked.blockHashes;
   const nodes = new Map<string, Uint8Array>();
   for (const n of trace.nodes) nodes.set(bytesToHex(keccak(n)).slice(2), n);
   const codes = new Map<Hex, Uint8Array>();
@@ -44,20 +50,24 @@ export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKe
       return code;
     },
   });
-  const config = parseChainConfig({ CHAIN_ID: trace.chainId.toString(), BLOCK_GAS_LIMIT: trace.env.gasLimit.toString() });
-  const blockHashes = new Map(trace.blockHashes);
   let result: Reexecution;
   try {
-    const txs = trace.transactions.map((raw) => checkRawTransaction(raw, trace.chainId, trace.env.gasLimit, recover));
+    const txs = trace.transactions.map((raw) => checkRawTransaction(raw, config.chainId, config.blockGasLimit, recover));
     for (let i = 1; i < trace.priorityOps.length; i++) {
       if (trace.priorityOps[i].index !== trace.priorityOps[0].index + BigInt(i))
         return { valid: false, reason: 'the priority operations do not continue the queue' };
     }
-    const exec = await executeBlock(config, trace.env, { priorityOps: trace.priorityOps, txs }, reader, (n) => blockHashes.get(n));
+    // The EVM asks only for the 256 blocks before; the sequencer recorded every answer it gave.
+    const blockHash = (n: bigint) => {
+      const h = blockHashes.get(n);
+      if (!h) throw new WitnessError(`the trace lacks the BLOCKHASH answer for block ${n}`);
+      return h;
+    };
+    const exec = await executeBlock(config, trace.env, { priorityOps: trace.priorityOps, txs }, reader, blockHash);
     const refused = exec.outcomes.find((o) => o.status !== 'included');
     if (refused) return { valid: false, reason: `transaction ${refused.hash} does not execute in this block: ${'reason' in refused ? refused.reason : ''}` };
     const update = await applyDiffToTrie(source, trace.preStateRoot, exec.diff, (a) => reader.account(a));
-    const header = sealHeader(trace.chainId, trace.env, exec, update.stateRoot);
+    const header = sealHeader(config.chainId, trace.env, exec, update.stateRoot);
     result = claimsOf(header, exec.withdrawals);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

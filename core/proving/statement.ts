@@ -11,9 +11,11 @@ import type { BlockTrace } from './trace.ts';
 /**
  * Domain and version of block statements; part of what is signed. Version 2 added the priority
  * queue's rolling hashes around the block, its operation count, and the hashes of its withdrawals
- * and of its batch data: what aggregation checks batch commitments against.
+ * and of its batch data: what aggregation checks batch commitments against. Version 3 added the
+ * parent hash, which aggregation chains from block to block (and which the prover checked the
+ * block's base fee, timestamp and BLOCKHASH answers against).
  */
-export const BLOCK_STATEMENT_VERSION = 2;
+export const BLOCK_STATEMENT_VERSION = 3;
 const DOMAIN = 'edge-rollup block proof';
 
 /** What a prover attests for one block after re-executing it from its trace. */
@@ -21,6 +23,8 @@ export interface BlockStatement {
   chainId: bigint;
   blockNumber: bigint;
   blockHash: Hex;
+  /** The hash of the parent header the prover checked the block's environment against. */
+  parentHash: Hex;
   preStateRoot: Hex;
   postStateRoot: Hex;
   receiptsRoot: Hex;
@@ -46,7 +50,7 @@ export interface BlockProof {
 const word = (n: bigint) => setLengthLeft(bigIntToBytes(n), 32);
 
 /**
- * keccak256(keccak256(domain) || version || chainId || number || blockHash || preStateRoot ||
+ * keccak256(keccak256(domain) || version || chainId || number || blockHash || parentHash || preStateRoot ||
  * postStateRoot || receiptsRoot || traceHash || rollingHashBefore || rollingHashAfter ||
  * priorityOpsCount || withdrawalsHash || blockDataHash), each field 32 bytes.
  */
@@ -59,6 +63,7 @@ export function statementDigest(s: BlockStatement): Hex {
         word(s.chainId),
         word(s.blockNumber),
         hexToBytes(s.blockHash),
+        hexToBytes(s.parentHash),
         hexToBytes(s.preStateRoot),
         hexToBytes(s.postStateRoot),
         hexToBytes(s.receiptsRoot),
@@ -84,6 +89,7 @@ export function statementFor(trace: BlockTrace, result: Reexecution, traceBytes:
     chainId: trace.chainId,
     blockNumber: trace.env.number,
     blockHash: result.blockHash,
+    parentHash: trace.env.parentHash,
     preStateRoot: trace.preStateRoot,
     postStateRoot: result.stateRoot,
     receiptsRoot: result.receiptsRoot,

@@ -8,14 +8,22 @@ import type { BlockEnv } from '../execution/executeBlock.ts';
 
 /**
  * First byte of every trace blob; a decoder refuses versions it does not know. Version 2 added the
- * block's L1 priority operations and the withdrawals it made.
+ * block's L1 priority operations and the withdrawals it made; version 3 the chain of ancestor
+ * headers, from the parent back to the oldest block BLOCKHASH read.
  */
-export const TRACE_VERSION = 2;
+export const TRACE_VERSION = 3;
+
+/**
+ * Most headers a trace carries: the parent and its ancestors back to the oldest block BLOCKHASH can
+ * reach (the 256 blocks before the traced one).
+ */
+export const MAX_TRACE_HEADERS = 256;
 
 /**
  * Everything a stateless prover needs to re-execute one block: its environment, its transactions,
  * the pre-state as trie nodes and code (each verified by its hash against the pre-state root),
- * the block hashes BLOCKHASH read, and what the sequencer claims came out.
+ * the block hashes BLOCKHASH read, the ancestor headers that vouch for them and for the block's
+ * environment, and what the sequencer claims came out.
  */
 export interface BlockTrace {
   chainId: bigint;
@@ -28,7 +36,14 @@ export interface BlockTrace {
   transactions: Hex[];
   nodes: Uint8Array[];
   codes: Uint8Array[];
+  /** BLOCKHASH answers the block's execution got, by block number. */
   blockHashes: [bigint, Hex][];
+  /**
+   * RLP of the parent header and of each ancestor before it, newest first, back to the oldest block
+   * in `blockHashes` (at most MAX_TRACE_HEADERS): each hashes to the parentHash of the one before,
+   * the first to `env.parentHash`.
+   */
+  headers: Uint8Array[];
   claimed: BlockClaims;
 }
 
@@ -71,6 +86,7 @@ export function encodeTrace(t: BlockTrace): Uint8Array {
     t.nodes,
     t.codes,
     t.blockHashes.map(([n, h]) => [int(n), b(h)]),
+    t.headers,
     [
       b(c.stateRoot),
       b(c.transactionsRoot),
@@ -104,7 +120,8 @@ export function decodeTrace(bytes: Uint8Array): BlockTrace {
 }
 
 function traceFrom(decoded: unknown): BlockTrace {
-  const [chainId, env, pre, rollingBefore, ops, txs, nodes, codes, hashes, claimed] = decoded as [
+  if (!Array.isArray(decoded) || decoded.length !== 11) throw new Error('the body is not a list of 11 fields');
+  const [chainId, env, pre, rollingBefore, ops, txs, nodes, codes, hashes, headers, claimed] = decoded as [
     Uint8Array,
     Uint8Array[],
     Uint8Array,
@@ -114,8 +131,12 @@ function traceFrom(decoded: unknown): BlockTrace {
     Uint8Array[],
     Uint8Array[],
     Uint8Array[][],
+    Uint8Array[],
     [...Uint8Array[], Uint8Array[][]],
   ];
+  if (!Array.isArray(headers) || !headers.every((h) => h instanceof Uint8Array)) throw new Error('headers must be a list of byte strings');
+  if (headers.length > MAX_TRACE_HEADERS) throw new Error(`${headers.length} headers, more than ${MAX_TRACE_HEADERS}`);
+  if (hashes.length > MAX_TRACE_HEADERS) throw new Error(`${hashes.length} BLOCKHASH answers, more than ${MAX_TRACE_HEADERS}`);
   const big = (x: Uint8Array) => {
     if (!(x instanceof Uint8Array)) throw new Error('expected bytes, found a list');
     return bytesToBigInt(x);
@@ -142,6 +163,7 @@ function traceFrom(decoded: unknown): BlockTrace {
     nodes,
     codes,
     blockHashes: hashes.map(([n, h]) => [big(n), hex(h)]),
+    headers,
     claimed: {
       stateRoot: hex(claimed[0] as Uint8Array),
       transactionsRoot: hex(claimed[1] as Uint8Array),

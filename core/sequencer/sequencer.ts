@@ -5,6 +5,7 @@ import { proveWithdrawals } from '../batches/withdrawalTree.ts';
 import { type PriorityOp, rollingHashOf } from '../bridge/priorityOps.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
+import { encodeHeader } from '../chain/headerRlp.ts';
 import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
@@ -24,6 +25,7 @@ import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
 import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
+import { headersBetween } from './headers.ts';
 import { PriorityQueue } from './priorityQueue.ts';
 import { historyFloor } from './prune.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
@@ -130,6 +132,8 @@ export class SequencerCore {
   private readonly compute: ComputeMeter;
   private headHeader!: RpcBlockHeader;
   private readonly recentHashes = new Map<bigint, Hex>();
+  /** RLP of recent headers, filled as traces need them: a block reading old hashes re-encodes none. */
+  private readonly recentHeaders = new Map<bigint, Uint8Array>();
 
   readonly sql: SqlPort;
   readonly config: ChainConfig;
@@ -186,8 +190,10 @@ export class SequencerCore {
   /** Base fee the next block will charge. */
   nextBaseFee(): bigint {
     const h = this.headHeader;
-    if (h.number === '0x0') return BigInt(h.baseFeePerGas);
-    return nextBaseFee({ baseFeePerGas: BigInt(h.baseFeePerGas), gasUsed: BigInt(h.gasUsed), gasLimit: BigInt(h.gasLimit) }, this.config.baseFeeFloor);
+    return nextBaseFee(
+      { number: BigInt(h.number), baseFeePerGas: BigInt(h.baseFeePerGas), gasUsed: BigInt(h.gasUsed), gasLimit: BigInt(h.gasLimit) },
+      this.config.baseFeeFloor,
+    );
   }
 
   stateNonce(address: Hex): bigint {
@@ -361,6 +367,7 @@ export class SequencerCore {
         nodes: [...witness.values()],
         codes: [...reads.codes.values()],
         blockHashes: [...hashesRead],
+        headers: this.ancestry(parent, hashesRead),
         claimed: claimsOf(header, exec.withdrawals),
       };
     }
@@ -400,6 +407,7 @@ export class SequencerCore {
     this.headHeader = header;
     this.recentHashes.set(env.number, header.hash);
     this.recentHashes.delete(env.number - BLOCKHASH_WINDOW);
+    this.recentHeaders.delete(env.number - BLOCKHASH_WINDOW);
     return {
       header,
       included: exec.included.map((i) => i.hash),
@@ -408,6 +416,29 @@ export class SequencerCore {
       priorityOps,
       closedBatch,
     };
+  }
+
+  /**
+   * RLP of the parent header and its ancestors back to the oldest block whose hash the block read:
+   * what the prover checks the block's environment and BLOCKHASH answers against. Without BLOCKHASH
+   * reads that is the parent alone; BLOCKHASH reaches at most 256 blocks back, so at most 256.
+   */
+  private ancestry(parent: RpcBlockHeader, hashesRead: Map<bigint, Hex>): Uint8Array[] {
+    const top = BigInt(parent.number);
+    let oldest = top;
+    for (const n of hashesRead.keys()) if (n < oldest) oldest = n;
+    const cached = (n: bigint) => this.recentHeaders.get(n);
+    if (!cached(top)) this.recentHeaders.set(top, encodeHeader(parent));
+    // Those not encoded since the start (or ever) are read in one range and kept.
+    let missing = top;
+    while (missing >= oldest && cached(missing)) missing--;
+    if (missing >= oldest) for (const h of headersBetween(this.sql, oldest, missing)) this.recentHeaders.set(BigInt(h.number), encodeHeader(h));
+    const headers: Uint8Array[] = [];
+    for (let n = top; n >= oldest; n--) {
+      const h = cached(n);
+      if (h) headers.push(h);
+    }
+    return headers;
   }
 
   /** Takes transactions out of the pool without a block, recording why. */

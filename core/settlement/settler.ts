@@ -298,7 +298,8 @@ export class Settler {
         rollup: this.config.rollup,
         previous: previous.commitment,
         batches: batches.map((b, i) => ({ commitment: b.commitment, data: hexToBytes(b.data), withdrawals: withdrawals[i] ?? [] })),
-        proofs: await this.proofs.blockProofs(first, last),
+        // From the block before the range: its hash anchors the range's chain of block hashes.
+        proofs: await this.proofs.blockProofs(first - 1, last),
         trustedProvers: new Set(this.config.trustedProvers.map((p) => p.toLowerCase() as Hex)),
         keys: this.config.proverKeys,
       });

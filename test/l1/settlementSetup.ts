@@ -39,7 +39,7 @@ export const fresh = (label: string): Hex => `0x${keccak256(toBytes(label)).slic
 /** Re-executes a sealed block from its trace bytes alone and signs the statement, as the prover does. */
 async function proveBlock(trace: BlockTrace, key: Hex): Promise<StoredBlockProof> {
   const bytes = encodeTrace(trace);
-  const verdict = await reexecuteBlock(decodeTrace(bytes));
+  const verdict = await reexecuteBlock(decodeTrace(bytes), l2Config);
   if (!verdict.valid) throw new Error(`block ${trace.env.number} does not re-execute: ${verdict.reason}`);
   const { statement, signature } = signStatement(statementFor(trace, verdict.result, bytes), key);
   return { statement, signature };

@@ -49,7 +49,7 @@ describe('compute budget of a block', () => {
     // The prover re-executes the budgeted block without any budget and reaches the same block.
     if (!second?.trace) throw new Error('the second block has no trace');
     const trace = decodeTrace(encodeTrace(second.trace));
-    const proof = await reexecuteBlock(trace);
+    const proof = await reexecuteBlock(trace, config);
     expect(proof.valid).toBe(true);
   });
 

@@ -72,7 +72,7 @@ describe('point evaluation (0x0a)', () => {
     expect(BigInt(badReceipt?.gasUsed ?? 0)).toBe(gas);
     expect(seq.stateNonce(ok.sender)).toBe(2n);
 
-    const verdict = await reexecuteBlock(decodeTrace(encodeTrace(sealed.trace)));
+    const verdict = await reexecuteBlock(decodeTrace(encodeTrace(sealed.trace)), config);
     expect(verdict).toEqual({ valid: true, result: expect.objectContaining({ stateRoot: sealed.header.stateRoot, blockHash: sealed.header.hash }) });
   });
 });

@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { keccakHex } from '../../core/chain/keccak.ts';
+import { decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
 import { sequencerStub } from '../../workers/env.ts';
 import worker from '../../workers/index.ts';
 import type { ProvingJob } from '../../workers/prover/jobs.ts';
@@ -69,6 +70,24 @@ describe('proving pipeline in workerd', () => {
     expect(outcome.explicitAcks).toEqual(['m0']);
     const failure = await env.INDEX_DB.prepare('SELECT reason FROM proving_failures WHERE block = ?').bind(job.block).first<{ reason: string }>();
     expect(failure?.reason).toBeTruthy();
+    expect(await env.INDEX_DB.prepare('SELECT 1 FROM block_proofs WHERE block = ?').bind(job.block).first()).toBeNull();
+  });
+
+  it("judges a trace against the chain's configuration, not the trace's word: refused with the reason", async () => {
+    const job = await sealedJob(4);
+    await proofOf(job.block);
+    const trace = decodeTrace(new Uint8Array(await (await env.TRACES.get(job.key))!.arrayBuffer()));
+    const chainGasLimit = trace.env.gasLimit;
+    // A block that claims a larger gas limit than the chain's, with everything else consistent.
+    trace.env.gasLimit = chainGasLimit * 2n;
+    const bytes = encodeTrace(trace);
+    const key = `${job.key}.gas-limit`;
+    await env.TRACES.put(key, bytes);
+    await env.INDEX_DB.prepare('DELETE FROM block_proofs WHERE block = ?').bind(job.block).run();
+    const outcome = await deliver([{ ...job, key, traceHash: keccakHex(bytes) }]);
+    expect(outcome.explicitAcks).toEqual(['m0']);
+    const failure = await env.INDEX_DB.prepare('SELECT reason FROM proving_failures WHERE block = ?').bind(job.block).first<{ reason: string }>();
+    expect(failure?.reason).toBe(`gas limit ${chainGasLimit * 2n} is not the chain's ${chainGasLimit}`);
     expect(await env.INDEX_DB.prepare('SELECT 1 FROM block_proofs WHERE block = ?').bind(job.block).first()).toBeNull();
   });
 

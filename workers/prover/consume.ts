@@ -53,7 +53,8 @@ export async function proveJob(env: Env, config: ChainConfig, job: ProvingJob): 
     throw e;
   }
   if (trace.chainId !== config.chainId || trace.env.number !== BigInt(job.block)) return refuse('the trace is for another chain or block');
-  const verdict = await reexecuteBlock(trace, await wasmRecover());
+  // Judged against the chain's configuration this Worker was given, never the trace's own word.
+  const verdict = await reexecuteBlock(trace, config, await wasmRecover());
   if (!verdict.valid) return refuse(verdict.reason);
   if (verdict.result.blockHash !== job.blockHash) return refuse(`re-executed block hash ${verdict.result.blockHash} is not the job's ${job.blockHash}`);
   const proof = signStatement(statementFor(trace, verdict.result, bytes), key);
