@@ -48,7 +48,7 @@ export async function reexecuteBlock(trace: BlockTrace, recover: RecoverPublicKe
   const blockHashes = new Map(trace.blockHashes);
   let result: Reexecution;
   try {
-    const txs = trace.transactions.map((raw) => checkRawTransaction(raw, trace.chainId, trace.env.gasLimit, recover));
+    const txs = trace.transactions.map((raw) => checkRawTransaction(raw, trace.chainId, trace.env.gasLimit, recover, true));
     for (let i = 1; i < trace.priorityOps.length; i++) {
       if (trace.priorityOps[i].index !== trace.priorityOps[0].index + BigInt(i))
         return { valid: false, reason: 'the priority operations do not continue the queue' };

@@ -49,7 +49,8 @@ export async function startChain(opts: StartChainOptions = {}): Promise<LocalCha
   const port = opts.port ?? (await freePort());
   const persistDir = opts.persistDir ?? join(projectRoot, '.data', 'chain');
   mkdirSync(persistDir, { recursive: true });
-  const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}=${v}`]);
+  // Local chains admit unprotected transactions (keyless deployments), as anvil does.
+  const varArgs = Object.entries({ ALLOW_UNPROTECTED_TXS: 'true', ...opts.vars }).flatMap(([k, v]) => ['--var', `${k}=${v}`]);
   const cronArgs = opts.cronIntervalMs === undefined ? [] : ['--cron-interval-ms', String(opts.cronIntervalMs)];
   const limitArgs = ['--rate-limit', String(opts.rateLimit ?? LOCAL_RATE_LIMIT), '--key-rate-limit', String(opts.keyRateLimit ?? LOCAL_RATE_LIMIT)];
   const proc = spawnService(
