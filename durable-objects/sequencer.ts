@@ -275,8 +275,8 @@ export class Sequencer extends DurableObject<Env> {
     return this.core.head();
   }
 
-  nextBaseFee(): bigint {
-    return this.core.nextBaseFee();
+  gasPriceBaseFee(): bigint {
+    return this.core.gasPriceBaseFee();
   }
 
   block(number: bigint, full: boolean) {

@@ -68,7 +68,7 @@ export type PublicSequencer = Pick<
   | 'submitAndWait'
   | 'headNumber'
   | 'head'
-  | 'nextBaseFee'
+  | 'gasPriceBaseFee'
   | 'taggedBlock'
   | 'block'
   | 'blockByHash'

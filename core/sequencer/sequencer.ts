@@ -9,7 +9,7 @@ import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
 import { type ErrorObject, InvalidParamsError, ServerError, toErrorObject } from '../errors.ts';
-import { nextBaseFee } from '../execution/baseFee.ts';
+import { gasPriceBaseFee, nextBaseFee } from '../execution/baseFee.ts';
 import { ComputeMeter } from '../execution/computeBudget.ts';
 import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
 import { type BlockTrace, claimsOf, encodeTrace } from '../proving/trace.ts';
@@ -187,6 +187,11 @@ export class SequencerCore {
     const h = this.headHeader;
     if (h.number === '0x0') return BigInt(h.baseFeePerGas);
     return nextBaseFee({ baseFeePerGas: BigInt(h.baseFeePerGas), gasUsed: BigInt(h.gasUsed), gasLimit: BigInt(h.gasLimit) }, this.config.baseFeeFloor);
+  }
+
+  /** What eth_gasPrice quotes before its tip (core/execution/baseFee.ts gasPriceBaseFee). */
+  gasPriceBaseFee(): bigint {
+    return gasPriceBaseFee({ baseFeePerGas: BigInt(this.headHeader.baseFeePerGas) }, this.nextBaseFee());
   }
 
   stateNonce(address: Hex): bigint {
