@@ -77,6 +77,7 @@ export type PublicSequencer = Pick<
   | 'receipt'
   | 'transaction'
   | 'transactionStatus'
+  | 'txpoolContent'
   | 'withdrawalProof'
   | 'pendingNonce'
   | 'account'

@@ -20,7 +20,7 @@ import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { deleteValue, loadValue, storeValue } from '../storage/chunked.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
-import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
+import { type PoolContent, type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
 import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
@@ -528,6 +528,11 @@ export class SequencerCore {
     const pending = this.pool.get(h);
     if (!pending) return null;
     return formatTransaction(materialize(pending, this.config.chainId), pending.hash, pending.sender, null);
+  }
+
+  /** The pool's transactions for txpool_*: counts of all, at most `limit` listed (core/txpool/pool.ts content). */
+  txpoolContent(limit: number, sender?: Hex): PoolContent {
+    return this.pool.content((s) => this.stateNonce(s), { limit, sender: sender === undefined ? undefined : lower(sender) });
   }
 
   /** Where an acknowledged transaction ended: in a block, still in the pool, or dropped with its reason. */

@@ -1,7 +1,9 @@
 import type { Hex } from '../../core/chain/hex.ts';
 import type { RpcReceipt } from '../../core/chain/types.ts';
+import { ServerError } from '../../core/errors.ts';
 import type { RpcBlock } from '../index-db/reader.ts';
 import type { RpcContext } from './context.ts';
+import { hash32 } from './params.ts';
 
 /** A block by number: D1 when indexed, else the sequencer. Null beyond the head. */
 export async function blockByNumber(c: RpcContext, n: bigint, full: boolean): Promise<RpcBlock | null> {
@@ -19,4 +21,14 @@ export async function receiptsOf(c: RpcContext, block: RpcBlock): Promise<RpcRec
   const fromIndex = await c.index.blockReceipts(n);
   if (fromIndex.length === block.transactions.length) return fromIndex;
   return ((await c.sequencer.blockReceipts(BigInt(n))) as RpcReceipt[] | null) ?? [];
+}
+
+/**
+ * A block by geth's BlockNumberOrHash (debug_getRaw*): a 32-byte hash, a tag or number, or an
+ * EIP-1898 object. A block that does not exist is an error, as geth answers.
+ */
+export async function existingBlockByParam(c: RpcContext, tag: unknown, full: boolean): Promise<RpcBlock> {
+  const block = typeof tag === 'string' && tag.length === 66 ? await blockByHash(c, hash32(tag), full) : await blockByNumber(c, await c.blockNumber(tag), full);
+  if (!block) throw new ServerError(`block ${typeof tag === 'string' ? tag : JSON.stringify(tag)} not found`);
+  return block;
 }
