@@ -21,6 +21,7 @@ import { unindexedBlocks } from '../core/sequencer/unindexed.ts';
 import { coreChainPort } from '../core/settlement/chainPort.ts';
 import type { ChainPort } from '../core/settlement/settler.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
+import { MAX_TXPOOL_LISTED, type PoolContent } from '../core/txpool/pool.ts';
 import type { Env } from '../workers/env.ts';
 import { D1_BATCH_BYTES, flushOutboxEntries } from '../workers/index-db/writer.ts';
 import { type ProvingJob, traceKey } from '../workers/prover/jobs.ts';
@@ -302,8 +303,8 @@ export class Sequencer extends DurableObject<Env> {
     return this.core.head();
   }
 
-  nextBaseFee(): bigint {
-    return this.core.nextBaseFee();
+  gasPriceBaseFee(): bigint {
+    return this.core.gasPriceBaseFee();
   }
 
   block(number: bigint, full: boolean) {
@@ -329,6 +330,11 @@ export class Sequencer extends DurableObject<Env> {
 
   transaction(hash: Hex): RpcTransaction | null {
     return this.core.transaction(hash);
+  }
+
+  /** The pool for txpool_*: raw transactions only (the edge decodes them), at most `limit` of them. */
+  txpoolContent(limit: number, sender?: Hex): PoolContent {
+    return this.core.txpoolContent(Math.min(limit, MAX_TXPOOL_LISTED), sender);
   }
 
   /** Where an acknowledged transaction ended (rollup_getTransactionStatus). */

@@ -24,6 +24,11 @@ export interface ChainConfig {
   batchMaxAgeMs: number;
   /** A pooled transaction that cannot run (a nonce gap, a max fee below the base fee) is dropped after this long. */
   txpoolLifetimeMs: number;
+  /**
+   * Admit legacy transactions without EIP-155 replay protection over RPC (geth's
+   * --rpc.allow-unprotected-txs): on locally, so keyless deployments can be replayed; off by default.
+   */
+  allowUnprotectedTxs: boolean;
 }
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
@@ -62,7 +67,8 @@ export type ChainVars = Partial<
     | 'BATCH_MAX_BLOCKS'
     | 'BATCH_MAX_BYTES'
     | 'BATCH_MAX_AGE_MS'
-    | 'TXPOOL_LIFETIME_MS',
+    | 'TXPOOL_LIFETIME_MS'
+    | 'ALLOW_UNPROTECTED_TXS',
     string
   >
 >;
@@ -78,6 +84,13 @@ function bigintVar(vars: ChainVars, name: keyof ChainVars, fallback: bigint, min
   }
   if (value < min) throw new ConfigError(`${name} must be at least ${min}, got ${raw}`);
   return value;
+}
+
+function booleanVar(vars: ChainVars, name: keyof ChainVars): boolean {
+  const raw = vars[name];
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 /**
@@ -139,6 +152,7 @@ export function parseChainConfig(vars: ChainVars): ChainConfig {
     batchMaxAgeMs: Number(bigintVar(vars, 'BATCH_MAX_AGE_MS', 60_000n, 100n)),
     // Geth keeps such transactions three hours.
     txpoolLifetimeMs: Number(bigintVar(vars, 'TXPOOL_LIFETIME_MS', 3n * 60n * 60n * 1000n, 1n)),
+    allowUnprotectedTxs: booleanVar(vars, 'ALLOW_UNPROTECTED_TXS'),
   };
   if (config.batchMaxBytes > 1_000_000) throw new ConfigError('BATCH_MAX_BYTES must be at most 1000000 (L1 calldata and row limits)');
   if (config.genesisBaseFee < baseFeeFloor) throw new ConfigError('GENESIS_BASE_FEE must not be below BASE_FEE_FLOOR');

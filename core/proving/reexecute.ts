@@ -52,7 +52,8 @@ export async function reexecuteBlock(trace: BlockTrace, config: ChainConfig, rec
   });
   let result: Reexecution;
   try {
-    const txs = trace.transactions.map((raw) => checkRawTransaction(raw, config.chainId, config.blockGasLimit, recover));
+    // Unprotected legacy transactions are valid in blocks; refusing them is an RPC policy of the edge.
+    const txs = trace.transactions.map((raw) => checkRawTransaction(raw, config.chainId, config.blockGasLimit, recover, true));
     for (let i = 1; i < trace.priorityOps.length; i++) {
       if (trace.priorityOps[i].index !== trace.priorityOps[0].index + BigInt(i))
         return { valid: false, reason: 'the priority operations do not continue the queue' };

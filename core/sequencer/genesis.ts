@@ -4,6 +4,7 @@ import type { ChainConfig } from '../chain/config.ts';
 import { genesisHeader } from '../chain/format.ts';
 import { type Hex, hexToBytes, lower } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
+import { standardContracts } from '../chain/standardContracts.ts';
 import type { RpcBlockHeader } from '../chain/types.ts';
 import { applyDiffToTrie } from '../state/stateTrie.ts';
 import { type AccountRecord, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, emptyDiff, type StateDiff } from '../state/types.ts';
@@ -15,8 +16,18 @@ export interface Genesis {
   trieNodes: Map<string, Uint8Array>;
 }
 
-/** System contracts present from genesis: address -> runtime code. */
-export const PREDEPLOYS: ReadonlyMap<Hex, Hex> = new Map([[L2_WITHDRAWALS_ADDRESS, L2_WITHDRAWALS_CODE]]);
+/** A contract present from genesis: its runtime code, nonce and the storage its constructor would have written. */
+export interface Predeploy {
+  address: Hex;
+  code: Hex;
+  nonce: bigint;
+  storage: readonly (readonly [Hex, Hex])[];
+}
+
+/** Contracts present from genesis: the system contracts and the standard ones every chain has. */
+export function predeploys(chainId: bigint): readonly Predeploy[] {
+  return [{ address: L2_WITHDRAWALS_ADDRESS, code: L2_WITHDRAWALS_CODE, nonce: 1n, storage: [] }, ...standardContracts(chainId)];
+}
 
 /** Block 0: the prefunded accounts and the system contracts in the state trie, no transactions. */
 export async function buildGenesis(config: ChainConfig): Promise<Genesis> {
@@ -24,11 +35,12 @@ export async function buildGenesis(config: ChainConfig): Promise<Genesis> {
   for (const [address, balance] of config.genesisAlloc) {
     diff.accounts.set(lower(address), { nonce: 0n, balance, codeHash: EMPTY_CODE_HASH, storageRoot: EMPTY_TRIE_ROOT });
   }
-  for (const [address, code] of PREDEPLOYS) {
+  for (const { address, code, nonce, storage } of predeploys(config.chainId)) {
     const codeHash = keccakHex(code);
     diff.codes.set(codeHash, hexToBytes(code));
-    // Contracts start at nonce 1 (EIP-161).
-    diff.accounts.set(address, { nonce: 1n, balance: 0n, codeHash, storageRoot: EMPTY_TRIE_ROOT });
+    // Contracts start at nonce 1 (EIP-161); one that created others at 1 more for each.
+    diff.accounts.set(address, { nonce, balance: 0n, codeHash, storageRoot: EMPTY_TRIE_ROOT });
+    if (storage.length > 0) diff.storage.set(address, new Map(storage));
   }
   const update = await applyDiffToTrie({ node: () => undefined }, EMPTY_TRIE_ROOT, diff, () => undefined);
   const header = genesisHeader(

@@ -10,7 +10,7 @@ import { bytesToHex, type Hex, lower } from '../chain/hex.ts';
 import { keccakHex } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcReceipt, RpcTransaction, SealedBlock } from '../chain/types.ts';
 import { type ErrorObject, InvalidParamsError, ServerError, toErrorObject } from '../errors.ts';
-import { nextBaseFee } from '../execution/baseFee.ts';
+import { gasPriceBaseFee, nextBaseFee } from '../execution/baseFee.ts';
 import { ComputeMeter } from '../execution/computeBudget.ts';
 import { type BlockEnv, Executor, executeBlock, materialize } from '../execution/executeBlock.ts';
 import { type BlockTrace, claimsOf, encodeTrace } from '../proving/trace.ts';
@@ -21,7 +21,7 @@ import type { AccountRecord, StateDiff } from '../state/types.ts';
 import { deleteValue, loadValue, storeValue } from '../storage/chunked.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
-import { type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
+import { type PoolContent, type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
 import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
@@ -194,6 +194,11 @@ export class SequencerCore {
       { number: BigInt(h.number), baseFeePerGas: BigInt(h.baseFeePerGas), gasUsed: BigInt(h.gasUsed), gasLimit: BigInt(h.gasLimit) },
       this.config.baseFeeFloor,
     );
+  }
+
+  /** What eth_gasPrice quotes before its tip (core/execution/baseFee.ts gasPriceBaseFee). */
+  gasPriceBaseFee(): bigint {
+    return gasPriceBaseFee({ baseFeePerGas: BigInt(this.headHeader.baseFeePerGas) }, this.nextBaseFee());
   }
 
   stateNonce(address: Hex): bigint {
@@ -557,6 +562,11 @@ export class SequencerCore {
     const pending = this.pool.get(h);
     if (!pending) return null;
     return formatTransaction(materialize(pending, this.config.chainId), pending.hash, pending.sender, null);
+  }
+
+  /** The pool's transactions for txpool_*: counts of all, at most `limit` listed (core/txpool/pool.ts content). */
+  txpoolContent(limit: number, sender?: Hex): PoolContent {
+    return this.pool.content((s) => this.stateNonce(s), { limit, sender: sender === undefined ? undefined : lower(sender) });
   }
 
   /** Where an acknowledged transaction ended: in a block, still in the pool, or dropped with its reason. */

@@ -48,12 +48,12 @@ export function parseRawTransaction(raw: string, chainId: bigint): TypedTransact
 const SECP256K1_N_HALF = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
 /** The sender's 64-byte public key; refuses high-s and malformed signatures as geth does. */
-function recoverSender(tx: TypedTransaction, chainId: bigint, recover: RecoverPublicKey): Uint8Array {
+function recoverSender(tx: TypedTransaction, chainId: bigint, recover: RecoverPublicKey, unprotected: boolean): Uint8Array {
   const { v, r, s } = tx as { v?: bigint; r?: bigint; s?: bigint };
   if (v === undefined || r === undefined || s === undefined || r === 0n || s === 0n || s > SECP256K1_N_HALF) {
     throw new ServerError('invalid transaction v, r, s values');
   }
-  const recovery = tx.type === TransactionType.Legacy ? v - 35n - 2n * chainId : v;
+  const recovery = tx.type !== TransactionType.Legacy ? v : unprotected ? v - 27n : v - 35n - 2n * chainId;
   if (recovery !== 0n && recovery !== 1n) throw new ServerError('invalid transaction v, r, s values');
   const signature = hexToBytes(`0x${r.toString(16).padStart(64, '0')}${s.toString(16).padStart(64, '0')}`);
   try {
@@ -63,17 +63,29 @@ function recoverSender(tx: TypedTransaction, chainId: bigint, recover: RecoverPu
   }
 }
 
-/** Decodes and checks what can be checked without state: type, chain id, signature, size, intrinsic gas. */
-export function checkRawTransaction(raw: string, chainId: bigint, blockGasLimit: bigint, recover: RecoverPublicKey = nobleRecover): CheckedTransaction {
+/**
+ * Decodes and checks what can be checked without state: type, chain id, signature, size, intrinsic
+ * gas. A legacy transaction without EIP-155 replay protection is valid in a block (as on Ethereum);
+ * whether the RPC admits one is policy: `allowUnprotected` (ALLOW_UNPROTECTED_TXS at the edge, always
+ * in the prover, which must accept every block the sequencer sealed: docs/decisions/0020).
+ */
+export function checkRawTransaction(
+  raw: string,
+  chainId: bigint,
+  blockGasLimit: bigint,
+  recover: RecoverPublicKey = nobleRecover,
+  allowUnprotected = false,
+): CheckedTransaction {
   const tx = parseRawTransaction(raw, chainId);
-  if (tx.type === TransactionType.Legacy && !tx.supports(Capability.EIP155ReplayProtection)) {
+  const unprotected = tx.type === TransactionType.Legacy && !tx.supports(Capability.EIP155ReplayProtection);
+  if (unprotected && !allowUnprotected) {
     throw new ServerError('only replay-protected (EIP-155) transactions allowed over RPC');
   }
   if ('chainId' in tx && tx.chainId !== chainId) {
     throw new ServerError(`invalid chain id for signer: have ${tx.chainId} want ${chainId}`);
   }
   if (!tx.isSigned()) throw new InvalidParamsError('invalid raw transaction: not signed');
-  const pubKey = recoverSender(tx, chainId, recover);
+  const pubKey = recoverSender(tx, chainId, recover, unprotected);
   // Seed EthereumJS's cache so nothing downstream recovers again.
   tx.cache.senderPubKey = pubKey;
   const errors = tx.getValidationErrors();

@@ -32,6 +32,22 @@ export function effectiveTip(tx: { maxFeePerGas: bigint; maxPriorityFeePerGas: b
   return room < tx.maxPriorityFeePerGas ? room : tx.maxPriorityFeePerGas;
 }
 
+/**
+ * Most transactions one txpool_content, txpool_contentFrom or txpool_inspect answer lists (about
+ * 1 KB each as JSON): the pool holds up to MAX_POOL_SIZE. txpool_status counts them all.
+ */
+export const MAX_TXPOOL_LISTED = 1024;
+
+/** What core/txpool/pool.ts TxPool.content lists. */
+export interface PoolContent {
+  pending: ExecutableTx[];
+  queued: ExecutableTx[];
+  pendingCount: number;
+  queuedCount: number;
+  /** Some transactions were counted but not listed (the limit). */
+  truncated: boolean;
+}
+
 export interface PoolTx extends ExecutableTx {
   nonce: bigint;
   maxFeePerGas: bigint;
@@ -292,6 +308,33 @@ export class TxPool {
   /** When the next call to `expire` may remove something; undefined while the pool is empty. */
   expiryDeadline(): number | undefined {
     return this.byHash.size > 0 ? this.nextExpiryAt : undefined;
+  }
+
+  /**
+   * The pool as geth's txpool_* methods show it: per sender, `pending` is the gap-free run of nonces
+   * from the sender's committed nonce (executable in turn), `queued` the rest (behind a nonce gap).
+   * Listing stops after `limit` transactions, senders in order of their first arrival (`truncated`);
+   * the counts always cover the whole pool. Only the raw transactions leave: callers decode them.
+   */
+  content(stateNonce: (sender: Hex) => bigint, opts: { sender?: Hex; limit: number }): PoolContent {
+    const out: PoolContent = { pending: [], queued: [], pendingCount: 0, queuedCount: 0, truncated: false };
+    const senders: [Hex, Map<bigint, PoolTx>][] = opts.sender ? [[opts.sender, this.bySender.get(opts.sender) ?? new Map()]] : [...this.bySender];
+    for (const [sender, txs] of senders) {
+      let next = stateNonce(sender);
+      for (const nonce of [...txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const tx = txs.get(nonce) as PoolTx;
+        const runnable = nonce === next;
+        if (runnable) next++;
+        if (runnable) out.pendingCount++;
+        else out.queuedCount++;
+        if (out.pending.length + out.queued.length >= opts.limit) {
+          out.truncated = true;
+          continue;
+        }
+        (runnable ? out.pending : out.queued).push({ raw: tx.raw, hash: tx.hash, sender, senderPubKey: tx.senderPubKey });
+      }
+    }
+    return out;
   }
 
   /** Removes transactions that were included or dropped. Call inside the block's SQL transaction. */

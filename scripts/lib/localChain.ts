@@ -59,7 +59,8 @@ export async function startChain(opts: StartChainOptions = {}): Promise<LocalCha
   const port = opts.port ?? (await freePort());
   const persistDir = opts.persistDir ?? join(projectRoot, '.data', 'chain');
   mkdirSync(persistDir, { recursive: true });
-  const vars = { ...(opts.devChain === false ? {} : DEV_CHAIN_VARS), ...opts.vars };
+  // Local chains admit unprotected transactions (keyless deployments), as anvil does.
+  const vars = { ...(opts.devChain === false ? {} : DEV_CHAIN_VARS), ALLOW_UNPROTECTED_TXS: 'true', ...opts.vars };
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}=${v}`]);
   const cronArgs = opts.cronIntervalMs === undefined ? [] : ['--cron-interval-ms', String(opts.cronIntervalMs)];
   const limitArgs = ['--rate-limit', String(opts.rateLimit ?? LOCAL_RATE_LIMIT), '--key-rate-limit', String(opts.keyRateLimit ?? LOCAL_RATE_LIMIT)];

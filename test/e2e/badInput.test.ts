@@ -346,14 +346,8 @@ describe('bad input: refused transactions (-32000) change nothing', () => {
     });
   });
 
-  it('an unprotected legacy tx (no chain id): refused', async () => {
-    const nonce = Number(BigInt(await result<Hex>('eth_getTransactionCount', [signer.address, 'pending'])));
-    const raw = await signer.signTransaction({ type: 'legacy', nonce, to: freshAddress(), value: 1n, gas: 21_000n, gasPrice: fees.maxFeePerGas });
-    await expectNothingChanges(signer.address, async () => {
-      const e = await callError('eth_sendRawTransaction', [raw], -32000);
-      expect(e.message).toMatch(/replay-protected|EIP-155|chain id/i);
-    });
-  });
+  // Unprotected legacy transactions: local chains admit them (ALLOW_UNPROTECTED_TXS, test/e2e/tooling.test.ts);
+  // the default configuration refuses them (test/workerd/unprotectedTxs.test.ts).
 
   it('insufficient funds (a fresh random key): "insufficient funds"', async () => {
     const poor = privateKeyToAccount(generatePrivateKey());

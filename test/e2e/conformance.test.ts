@@ -1,9 +1,11 @@
 // Schema conformance: every JSON-RPC method the chain serves is called for real and its result
 // validated against the result schema of the ethereum/execution-apis OpenRPC specification
 // (/work/shared/conformance/openrpc.json, JSON Schema 2019-09). Dev accounts 6 and 7.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Ajv2019, { type ValidateFunction } from 'ajv/dist/2019.js';
-import { type Address, encodeAbiParameters, encodeFunctionData, type Hex, keccak256, parseEther } from 'viem';
+import { type Address, encodeAbiParameters, encodeFunctionData, fromRlp, type Hex, keccak256, parseEther, toRlp } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DeployedToken, deployToken, freshAddress, type Public, rpcUrl, viemClients, type Wallet, waitReceipt } from './helpers.ts';
 
@@ -24,10 +26,23 @@ const specMethods = new Map(spec.methods.map((m) => [m.name, m]));
 const LOCAL_SCHEMAS: Record<string, object> = {
   web3_clientVersion: { title: 'client version', type: 'string', minLength: 1 },
   net_listening: { title: 'listening', type: 'boolean' },
+  // Geth's txpool_inspect: sender -> nonce -> "to: value wei + gas gas × price wei".
+  txpool_inspect: {
+    type: 'object',
+    required: ['pending', 'queued'],
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      ['pending', 'queued'].map((k) => [k, { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'string' } } }]),
+    ),
+  },
 };
 
 /** eth_sendRawTransactionSync (EIP-7966) answers a receipt: validated with the receipt schema if the spec lacks it. */
-const SCHEMA_FALLBACK: Record<string, string> = { eth_sendRawTransactionSync: 'eth_getTransactionReceipt' };
+const SCHEMA_FALLBACK: Record<string, string> = {
+  eth_sendRawTransactionSync: 'eth_getTransactionReceipt',
+  // Geth's eth_ name for debug_getRawTransaction, which the specification describes.
+  eth_getRawTransactionByHash: 'debug_getRawTransaction',
+};
 
 /**
  * Fields our receipts and logs carry beyond the specification's closed receipt/log schemas
@@ -128,6 +143,9 @@ interface Fixture {
   rawForSend: Hex;
   /** A signed raw transfer, sent by the eth_sendRawTransactionSync case. */
   rawForSync: Hex;
+  /** An account whose only pooled transaction waits behind a nonce gap (txpool_* show it as queued). */
+  queuedSender: Address;
+  queuedTx: Hex;
 }
 
 let pub: Public;
@@ -183,6 +201,22 @@ beforeAll(async () => {
   const receipt7702 = await waitReceipt(pub, tx7702);
   expect(receipt7702.status).toBe('success');
 
+  // A funded account that sends nonce 1 before nonce 0: it stays in the pool, queued.
+  const queuedKey = generatePrivateKey();
+  const queuedAccount = privateKeyToAccount(queuedKey);
+  await waitReceipt(pub, await sender.sendTransaction({ to: queuedAccount.address, value: parseEther('0.01') }));
+  const queuedRaw = await queuedAccount.signTransaction({
+    chainId: c.chain.id,
+    type: 'eip1559',
+    nonce: 1,
+    to: recipient,
+    value: 1n,
+    gas: 21_000n,
+    maxFeePerGas: gasPrice * 2n,
+    maxPriorityFeePerGas: 1n,
+  });
+  const queuedTx = await result<Hex>('eth_sendRawTransaction', [queuedRaw]);
+
   const nonce = await pub.getTransactionCount({ address: sender.account.address, blockTag: 'pending' });
   const rawForSend = await signTransfer(sender, nonce);
   const rawForSync = await signTransfer(sender, nonce + 1);
@@ -202,6 +236,8 @@ beforeAll(async () => {
     balanceSlot: keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [sender.account.address, 3n])),
     rawForSend,
     rawForSync,
+    queuedSender: queuedAccount.address,
+    queuedTx,
   };
 });
 
@@ -453,6 +489,68 @@ const cases: Case[] = [
       { blockHash: fx.logBlockHash, requireCanonical: true },
     ],
   },
+  ...(['tx1559', 'tx2930', 'txLegacy', 'tx7702'] as const).flatMap((k) =>
+    ['eth_getRawTransactionByHash', 'debug_getRawTransaction'].map(
+      (method): Case => ({ name: `${method} (${k})`, method, params: () => [fx[k]], check: (r) => expect(keccak256(r as Hex)).toBe(fx[k]) }),
+    ),
+  ),
+  {
+    name: 'eth_getRawTransactionByHash (pending, queued in the pool)',
+    method: 'eth_getRawTransactionByHash',
+    params: () => [fx.queuedTx],
+    check: (r) => expect(keccak256(r as Hex)).toBe(fx.queuedTx),
+  },
+  ...[() => hexBlock(fx.logBlock), () => fx.logBlockHash].map(
+    (tag): Case => ({
+      name: 'debug_getRawHeader',
+      method: 'debug_getRawHeader',
+      params: () => [tag()],
+      check: (r) => expect(keccak256(r as Hex)).toBe(fx.logBlockHash),
+    }),
+  ),
+  {
+    name: 'debug_getRawBlock (its header hashes to the block hash)',
+    method: 'debug_getRawBlock',
+    params: () => [hexBlock(fx.logBlock)],
+    check: async (r) => {
+      const [header, txs] = fromRlp(r as Hex) as [Hex[], unknown[]];
+      expect(keccak256(toRlp(header))).toBe(fx.logBlockHash);
+      expect(txs.length).toBe((await pub.getBlock({ blockNumber: fx.logBlock })).transactions.length);
+    },
+  },
+  {
+    name: 'debug_getRawReceipts',
+    method: 'debug_getRawReceipts',
+    params: () => [hexBlock(fx.logBlock)],
+    check: async (r) => expect((r as Hex[]).length).toBe((await pub.getBlock({ blockNumber: fx.logBlock })).transactions.length),
+  },
+  {
+    name: 'txpool_status',
+    method: 'txpool_status',
+    params: () => [],
+    check: (r) => expect(BigInt((r as { queued: Hex }).queued)).toBeGreaterThanOrEqual(1n),
+  },
+  {
+    name: 'txpool_content',
+    method: 'txpool_content',
+    params: () => [],
+    check: (r) => expect((r as { queued: Record<string, Record<string, { hash: Hex }>> }).queued[fx.queuedSender]?.['1']?.hash).toBe(fx.queuedTx),
+  },
+  {
+    name: 'txpool_contentFrom',
+    method: 'txpool_contentFrom',
+    params: () => [fx.queuedSender],
+    check: (r) => expect(r).toEqual({ pending: {}, queued: { '1': expect.objectContaining({ hash: fx.queuedTx, blockHash: null }) } }),
+  },
+  {
+    name: 'txpool_inspect',
+    method: 'txpool_inspect',
+    params: () => [],
+    check: (r) =>
+      expect((r as { queued: Record<string, Record<string, string>> }).queued[fx.queuedSender]?.['1']).toMatch(
+        /^0x[0-9a-fA-F]{40}: 1 wei \+ 21000 gas × \d+ wei$/,
+      ),
+  },
   {
     name: 'eth_call({blockNumber})',
     method: 'eth_call',
@@ -535,5 +633,82 @@ describe('conformance: EIP-7702', () => {
     const receipt = await result<{ blockNumber: Hex }>('eth_getTransactionReceipt', [fx.tx7702]);
     const block = await result('eth_getBlockByNumber', [receipt.blockNumber, true]);
     expectConforms('eth_getBlockByNumber', block);
+  });
+});
+
+/** The execution-apis fixtures (CC0); override the folder with CONFORMANCE_TESTS. */
+const FIXTURES_DIR = process.env.CONFORMANCE_TESTS ?? '/work/shared/conformance/execution-apis-tests';
+const FIXTURE_METHODS = [
+  'debug_getRawBlock',
+  'debug_getRawHeader',
+  'debug_getRawReceipts',
+  'debug_getRawTransaction',
+  'txpool_content',
+  'txpool_contentFrom',
+  'txpool_status',
+];
+/**
+ * Fixtures that state the blocks and transactions of the chain they were generated on
+ * (execution-apis-chain: its genesis and chain.rlp), which a chain started from our own genesis
+ * does not have; the cases above check the same methods against our own blocks instead.
+ */
+const NOT_APPLICABLE: Record<string, string> = {
+  'debug_getRawBlock/get-block-n.io': "block 3 of the fixtures' chain",
+  'debug_getRawBlock/get-genesis.io': "the fixtures' genesis block",
+  'debug_getRawHeader/get-block-n.io': "block 3 of the fixtures' chain",
+  'debug_getRawHeader/get-genesis.io': "the fixtures' genesis header",
+  'debug_getRawReceipts/get-block-n.io': "the receipts of block 3 of the fixtures' chain",
+  'debug_getRawTransaction/get-tx.io': "a transaction of the fixtures' chain",
+};
+
+interface IoFixture {
+  file: string;
+  speconly: boolean;
+  request: { method: string; params?: unknown[] };
+  expected: RpcReply;
+}
+
+function readFixtures(): IoFixture[] {
+  return FIXTURE_METHODS.flatMap((method) =>
+    readdirSync(join(FIXTURES_DIR, method))
+      .filter((f) => f.endsWith('.io'))
+      .map((f) => {
+        const lines = readFileSync(join(FIXTURES_DIR, method, f), 'utf8').split('\n');
+        const body = (prefix: string) => JSON.parse((lines.find((l) => l.startsWith(prefix)) as string).slice(2).trim());
+        return { file: `${method}/${f}`, speconly: lines.some((l) => l.startsWith('//') && l.includes('speconly')), request: body('>>'), expected: body('<<') };
+      }),
+  );
+}
+
+describe('conformance: execution-apis fixtures of the raw forms and txpool', () => {
+  const fixtures = readFixtures();
+  const applicable = fixtures.filter((f) => !(f.file in NOT_APPLICABLE));
+
+  it('every fixture of these methods is either run or named as not applicable', () => {
+    expect(fixtures.length).toBe(applicable.length + Object.keys(NOT_APPLICABLE).length);
+    expect(applicable.map((f) => f.file)).toEqual([
+      'debug_getRawBlock/get-invalid-number.io',
+      'debug_getRawHeader/get-invalid-number.io',
+      'debug_getRawReceipts/get-genesis.io',
+      'debug_getRawReceipts/get-invalid-number.io',
+      'debug_getRawTransaction/get-invalid-hash.io',
+      'txpool_content/get-content.io',
+      'txpool_contentFrom/get-content-from-address.io',
+      'txpool_status/get-status.io',
+    ]);
+  });
+
+  it.each(applicable.map((f) => [f.file, f] as const))('%s', async (_, f) => {
+    const reply = await call(f.request.method, f.request.params ?? []);
+    if (f.expected.error) {
+      // Errors compare by code and shape, not message (the reference runner's rule).
+      expect(reply.result).toBeUndefined();
+      expect(reply.error?.code).toBe(f.expected.error.code);
+    } else if (f.speconly) {
+      expect(reply.error).toBeUndefined();
+      expectConforms(f.request.method, reply.result);
+    } else {
+      expect(reply.result).toEqual(f.expected.result);
+    }
   });
 });

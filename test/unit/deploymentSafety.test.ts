@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DEV_ACCOUNTS, parseChainConfig } from '../../core/chain/config.ts';
 import { checkSigningKey, checkTrustedProvers } from '../../core/deployment/safety.ts';
 import { WELL_KNOWN_KEYS, wellKnownAddressIndex, wellKnownKeyIndex } from '../../core/deployment/wellKnownKeys.ts';
-import { buildGenesis, PREDEPLOYS } from '../../core/sequencer/genesis.ts';
+import { buildGenesis, predeploys } from '../../core/sequencer/genesis.ts';
 import type { Env } from '../../workers/env.ts';
 import { DEV_PROVER_KEY, proverKey } from '../../workers/prover/key.ts';
 import { DEV_OPERATOR_KEY, settlementConfig } from '../../workers/settlement/config.ts';
@@ -24,7 +24,11 @@ describe('genesis: no unbacked ETH outside local development', () => {
     expect(config.devChain).toBe(false);
     expect(config.genesisAlloc.size).toBe(0);
     const genesis = await buildGenesis(config);
-    expect([...genesis.diff.accounts.keys()].sort()).toEqual([...PREDEPLOYS.keys()].sort());
+    expect([...genesis.diff.accounts.keys()].sort()).toEqual(
+      predeploys(config.chainId)
+        .map((p) => p.address)
+        .sort(),
+    );
     expect([...genesis.diff.accounts.values()].every((a) => a?.balance === 0n)).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import type { RpcReceipt } from '../../core/chain/types.ts';
 import { ServerError } from '../../core/errors.ts';
 import type { RpcBlock } from '../index-db/reader.ts';
 import type { RpcContext } from './context.ts';
+import { hash32 } from './params.ts';
 
 /**
  * A block by number: D1 when indexed, else the sequencer. Null beyond the head. The sequencer
@@ -32,4 +33,14 @@ export async function receiptsOf(c: RpcContext, block: RpcBlock): Promise<RpcRec
   const fromSequencer = (await c.sequencer.blockReceipts(BigInt(n))) as RpcReceipt[] | null;
   if (!fromSequencer) throw unavailable(n);
   return fromSequencer;
+}
+
+/**
+ * A block by geth's BlockNumberOrHash (debug_getRaw*): a 32-byte hash, a tag or number, or an
+ * EIP-1898 object. A block that does not exist is an error, as geth answers.
+ */
+export async function existingBlockByParam(c: RpcContext, tag: unknown, full: boolean): Promise<RpcBlock> {
+  const block = typeof tag === 'string' && tag.length === 66 ? await blockByHash(c, hash32(tag), full) : await blockByNumber(c, await c.blockNumber(tag), full);
+  if (!block) throw new ServerError(`block ${typeof tag === 'string' ? tag : JSON.stringify(tag)} not found`);
+  return block;
 }

@@ -83,7 +83,7 @@ export class RpcContext {
 
   /** Decodes and checks a raw transaction here at the edge, recovering the sender with libsecp256k1. */
   async check(raw: unknown): Promise<CheckedTransaction> {
-    return checkRawTransaction(raw as string, this.config.chainId, this.config.blockGasLimit, await wasmRecover());
+    return checkRawTransaction(raw as string, this.config.chainId, this.config.blockGasLimit, await wasmRecover(), this.config.allowUnprotectedTxs);
   }
 
   /**

@@ -1,3 +1,7 @@
+import { debug_getRawBlock } from './debug_getRawBlock.ts';
+import { debug_getRawHeader } from './debug_getRawHeader.ts';
+import { debug_getRawReceipts } from './debug_getRawReceipts.ts';
+import { debug_getRawTransaction } from './debug_getRawTransaction.ts';
 import { eth_accounts } from './eth_accounts.ts';
 import { eth_blockNumber } from './eth_blockNumber.ts';
 import { eth_call } from './eth_call.ts';
@@ -15,6 +19,7 @@ import { eth_getBlockTransactionCountByNumber } from './eth_getBlockTransactionC
 import { eth_getCode } from './eth_getCode.ts';
 import { eth_getLogs } from './eth_getLogs.ts';
 import { eth_getProof } from './eth_getProof.ts';
+import { eth_getRawTransactionByHash } from './eth_getRawTransactionByHash.ts';
 import { eth_getStorageAt } from './eth_getStorageAt.ts';
 import { eth_getTransactionByBlockHashAndIndex } from './eth_getTransactionByBlockHashAndIndex.ts';
 import { eth_getTransactionByBlockNumberAndIndex } from './eth_getTransactionByBlockNumberAndIndex.ts';
@@ -29,11 +34,24 @@ import { net_listening } from './net_listening.ts';
 import { net_version } from './net_version.ts';
 import { rollup_getTransactionStatus } from './rollup_getTransactionStatus.ts';
 import { rollup_getWithdrawalProof } from './rollup_getWithdrawalProof.ts';
+import { txpool_content } from './txpool_content.ts';
+import { txpool_contentFrom } from './txpool_contentFrom.ts';
+import { txpool_inspect } from './txpool_inspect.ts';
+import { txpool_status } from './txpool_status.ts';
 import type { Handler } from './types.ts';
 import { web3_clientVersion } from './web3_clientVersion.ts';
 
 /** Every method the endpoint answers; anything else is -32601. */
 export const methods: Record<string, Handler> = {
+  debug_getRawBlock,
+  debug_getRawHeader,
+  debug_getRawReceipts,
+  debug_getRawTransaction,
+  eth_getRawTransactionByHash,
+  txpool_content,
+  txpool_contentFrom,
+  txpool_inspect,
+  txpool_status,
   eth_accounts,
   eth_blockNumber,
   eth_call,
