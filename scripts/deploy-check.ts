@@ -50,6 +50,11 @@ try {
     console.error(`missing from the deployment: ${missing.join(', ')}`);
     process.exit(1);
   }
+  // Fault injection is for local tests only (workers/prover/queue.ts): never in a deployment.
+  if ('PROVING_FAULTS' in (config.vars ?? {})) {
+    console.error('PROVING_FAULTS is set in wrangler.toml: fault injection is for local tests only; remove it');
+    process.exit(1);
+  }
   console.log(`deploy check passed: ${required.map(([name]) => name).join(', ')}`);
 } finally {
   rmSync(outdir, { recursive: true, force: true });

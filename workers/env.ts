@@ -32,6 +32,12 @@ export interface Env extends ChainVars, CallLimitVars {
   L1_CONFIRMATIONS?: string;
   /** The L1 operator key (a secret; the development key when unset). */
   OPERATOR_KEY?: string;
+  /** A block without a proof this long after sealing gets its proving job sent again (default 120000). */
+  PROVING_RETRY_AFTER_MS?: string;
+  /** Settlement waiting this long for the block proofs of its next batch is an error in /status (default 600000). */
+  PROVING_STALL_MS?: string;
+  /** Local fault injection (workers/prover/queue.ts); refused by `npm run deploy:check`. */
+  PROVING_FAULTS?: string;
 }
 
 /** The state shard databases in shard order, as many as STATE_SHARDS says. */

@@ -6,7 +6,7 @@ import type { SqlPort } from '../storage/sql.ts';
  * Statements are idempotent and only ever appended, so an existing database gains new tables on
  * its next start; `version` guards future migrations.
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -45,10 +45,35 @@ const STATEMENTS = [
   `CREATE INDEX IF NOT EXISTS dropped_txs_by_time ON dropped_txs (dropped_at)`,
 ];
 
+/**
+ * Changes to existing tables, by the version they bring the schema to (each runs once, in the
+ * transaction that records the version).
+ */
+const MIGRATIONS: { version: number; statements: string[] }[] = [
+  {
+    version: 2,
+    statements: [
+      // Outbox backoff (core/sequencer/outbox.ts): an entry that keeps failing waits until next_at
+      // while later ones go on; an index entry written to D1 above a set-aside one stays (done = 1)
+      // as the simulators' feed until the indexed floor passes it.
+      `ALTER TABLE outbox ADD COLUMN next_at INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE outbox ADD COLUMN done INTEGER NOT NULL DEFAULT 0`,
+      `CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (kind, done, block)`,
+    ],
+  },
+];
+
 export function ensureSchema(sql: SqlPort): void {
   sql.transaction(() => {
     for (const s of STATEMENTS) sql.query(s);
-    sql.query(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`, String(SCHEMA_VERSION));
+    // A new database starts at version 1 and migrates like an old one.
+    sql.query(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1')`);
+    const version = Number(getMeta(sql, 'schema_version'));
+    for (const m of MIGRATIONS) {
+      if (version >= m.version) continue;
+      for (const s of m.statements) sql.query(s);
+    }
+    if (version < SCHEMA_VERSION) setMeta(sql, 'schema_version', String(SCHEMA_VERSION));
   });
 }
 

@@ -108,6 +108,16 @@ export interface L1Counts {
 
 type Step = 'progress' | 'wait' | 'idle';
 
+/** Batches committed on L1 that cannot be proven yet for want of block proofs. */
+export interface ProvingWait {
+  batches: number[];
+  /** The first 32 blocks without a proof. */
+  missingBlocks: number[];
+  missing: number;
+  /** When settlement first found the first of these batches waiting (ms). */
+  since: number;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Whether an error is L1 refusing the transaction (a revert), rather than failing to answer. */
@@ -274,10 +284,12 @@ export class Settler {
       if (!agg.ok) {
         if (agg.waiting) {
           report.waiting = `batches ${l1.proven + 1}..${Number(batches[batches.length - 1].commitment.batchNumber)} wait for ${agg.missing.length} block proofs (first: block ${agg.missing[0]})`;
+          this.noteWaiting(l1.proven + 1, Number(batches[batches.length - 1].commitment.batchNumber), agg.missing);
           return 'idle';
         }
         throw new Error(`aggregation refused batches ${l1.proven + 1}..: ${agg.reason}`);
       }
+      putSetting(this.sql, 'waiting', '');
       return this.send(report, 'proveBatches', batches, [batches.map((b) => b.commitment), agg.proof]);
     }
     if (l1.committed < closed) {
@@ -467,6 +479,17 @@ export class Settler {
     return 'wait';
   }
 
+  /**
+   * What proving the next batches waits for: the blocks still without a proof (the first 32 and how
+   * many), and since when settlement waits for that first batch (kept while the first batch stays).
+   */
+  private noteWaiting(firstBatch: number, lastBatch: number, missing: number[]): void {
+    const earlier = JSON.parse(getSetting(this.sql, 'waiting') || 'null') as ProvingWait | null;
+    const since = earlier?.batches[0] === firstBatch ? earlier.since : Date.now();
+    const wait: ProvingWait = { batches: [firstBatch, lastBatch], missingBlocks: missing.slice(0, 32), missing: missing.length, since };
+    putSetting(this.sql, 'waiting', JSON.stringify(wait));
+  }
+
   // ---- status --------------------------------------------------------------------------------
 
   status() {
@@ -489,6 +512,7 @@ export class Settler {
       recent: rows.map(view),
       depositsScannedTo: getSetting(this.sql, 'deposits_scanned_to') ?? null,
       lastError: getSetting(this.sql, 'last_error') || null,
+      waiting: JSON.parse(getSetting(this.sql, 'waiting') || 'null') as ProvingWait | null,
       lastRun: Number(getSetting(this.sql, 'last_run') ?? 0) || null,
     };
   }
