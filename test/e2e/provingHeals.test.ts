@@ -155,6 +155,7 @@ describe('the proving pipeline heals itself', () => {
     expect(before.provingLag).toBeGreaterThan(0);
     const port = chain.port;
     await chain.stop(signal);
+    const logFrom = log.length;
     await start(port);
 
     const missing = new Set(acknowledged);
@@ -173,8 +174,10 @@ describe('the proving pipeline heals itself', () => {
       return missing.size === 0 ? true : undefined;
     });
     await until(`finalized to reach block ${lastBlock}`, 240_000, async () => ((await finalized()) >= lastBlock ? true : undefined));
+    // Whether the restart lost queued jobs (then the reconciler sent them again) or the queue kept them.
+    const resent = [...log.slice(logFrom).matchAll(/sent again the jobs of blocks ([\d, ]+)/g)].flatMap((m) => m[1].split(', ')).length;
     console.log(
-      `${signal}: ${acknowledged.length} acknowledged transfers, proving lag ${before.provingLag} at the stop, every receipt there after the restart and finalized at block ${lastBlock} or later`,
+      `${signal}: ${acknowledged.length} acknowledged transfers, proving lag ${before.provingLag} at the stop, every receipt there after the restart and finalized at block ${lastBlock} or later; ${resent} jobs sent again by the reconciler`,
     );
   }
 
