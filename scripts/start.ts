@@ -165,9 +165,10 @@ async function printStatus(url: string): Promise<void> {
 }
 
 /** "proving batches 3..4 waits for 12 block proofs (57, 58, ...) since 14:02:11". */
-function waitingLine(w: { batches: number[]; missingBlocks: number[]; missing: number; since: number }): string {
+function waitingLine(w: { batches: number[]; missingBlocks: number[]; missing: number; since: number; firstMissingTimestamp: number }): string {
   const blocks = `${w.missingBlocks.slice(0, 6).join(', ')}${w.missing > 6 ? ', ...' : ''}`;
-  return `proving batches ${w.batches[0]}..${w.batches[1]} waits for ${w.missing} block proofs (${blocks}) since ${new Date(w.since).toISOString().slice(11, 19)}`;
+  const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  return `proving batches ${w.batches[0]}..${w.batches[1]} waits since ${time(w.since)} for ${w.missing} block proofs (${blocks}; block ${w.missingBlocks[0]} sealed at ${time(w.firstMissingTimestamp * 1000)})`;
 }
 
 interface StatusJson {
@@ -182,7 +183,7 @@ interface StatusJson {
     l1?: { committed: number; proven: number; executed: number } | null;
     inFlight?: { kind: string; batches: number[] }[];
     lastError?: string | null;
-    waiting?: { batches: number[]; missingBlocks: number[]; missing: number; since: number } | null;
+    waiting?: { batches: number[]; missingBlocks: number[]; missing: number; since: number; firstMissingTimestamp: number } | null;
   };
   errors?: string[];
 }

@@ -516,7 +516,12 @@ describe('settlement against the L1 contracts', () => {
     expect(settler.status().lastError).toBeNull();
     // The status says what proving waits for, and since when (kept across runs while the same batch waits).
     const wait = settler.status().waiting;
-    expect(wait).toMatchObject({ batches: [1, 1], missingBlocks: [Number(unproven.header.number)], missing: 1 });
+    expect(wait).toMatchObject({
+      batches: [1, 1],
+      missingBlocks: [Number(unproven.header.number)],
+      missing: 1,
+      firstMissingTimestamp: Number(BigInt(unproven.header.timestamp)),
+    });
     expect(Date.now() - (wait?.since ?? 0)).toBeLessThan(60_000);
     await settler.run();
     expect(settler.status().waiting?.since).toBe(wait?.since);

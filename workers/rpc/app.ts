@@ -85,7 +85,7 @@ function statusErrors(env: Env, sequencer: { outboxSetAside: SetAside }, settlem
   const wait = 'waiting' in settlement ? settlement.waiting : null;
   if (wait && now - wait.since > stallMs) {
     errors.push(
-      `settlement has waited ${Math.round((now - wait.since) / 1000)} s (more than PROVING_STALL_MS) to prove batches ${wait.batches[0]}..${wait.batches[1]}: ${wait.missing} blocks have no proof (${wait.missingBlocks.slice(0, 8).join(', ')}${wait.missing > 8 ? ', ...' : ''})`,
+      `settlement has waited ${Math.round((now - wait.since) / 1000)} s (more than PROVING_STALL_MS) to prove batches ${wait.batches[0]}..${wait.batches[1]}: ${wait.missing} blocks have no proof (${wait.missingBlocks.slice(0, 8).join(', ')}${wait.missing > 8 ? ', ...' : ''}; block ${wait.missingBlocks[0]} was sealed ${Math.round(now / 1000 - wait.firstMissingTimestamp)} s ago)`,
     );
   }
   const aside = sequencer.outboxSetAside;
