@@ -48,7 +48,7 @@ function d1Proofs(db: D1Database): ProofSource {
 }
 
 /** The proving reconciler's ports: the sequencer, D1's proofs, R2's blobs, the queue (core/proving/reconcile.ts). */
-function reconcilerPorts(env: Env): ReconcilerPorts {
+export function reconcilerPorts(env: Env): ReconcilerPorts {
   const seq = sequencerStub(env);
   return {
     sealed: {
