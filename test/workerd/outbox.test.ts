@@ -1,13 +1,19 @@
-// The Sequencer's outbox when one block cannot be written to D1: the flush backs off, the block is
+// The Sequencer's outbox to D1. When one block cannot be written: the flush backs off, the block is
 // set aside with an error in /status while later blocks are indexed, D1's indexed head stays below
-// it, reads stay right, and once D1 takes it again the index closes up without a manual step.
+// it, reads stay right, and once D1 takes it again the index closes up without a manual step. And
+// one flush issues a bounded number of D1 statements (D1 allows 1000 queries per invocation).
 import { createExecutionContext, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { parseChainConfig } from '../../core/chain/config.ts';
+import type { Hex } from '../../core/chain/hex.ts';
 import { OUTBOX_SET_ASIDE_AFTER, setAsideDelay } from '../../core/sequencer/outbox.ts';
+import type { BlockRows, OutboxEntry } from '../../core/sequencer/sequencer.ts';
 import type { Sequencer } from '../../durable-objects/sequencer.ts';
 import worker from '../../workers/index.ts';
+import { FLUSH_OPERATIONS, flushOutboxEntries } from '../../workers/index-db/writer.ts';
 import { sequencerStub } from '../../workers/rpc/context.ts';
+import { checkedEnv } from './checkedD1.ts';
 import { result, signedTransfer } from './rpc.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,7 +59,7 @@ const inIndex = async (n: number) => (await env.INDEX_DB.prepare('SELECT 1 AS on
 const status = async () =>
   (await worker.fetch(new Request('http://chain/status'), env, createExecutionContext())).json<{ errors: string[]; outbox: number; indexedHead: number }>();
 
-describe('outbox: one block D1 refuses', () => {
+describe('outbox to D1', () => {
   it('is set aside with an error in /status while later blocks are indexed, and written once D1 takes it', { timeout: 90_000 }, async () => {
     const stub = sequencerStub(env);
     await result('eth_sendRawTransactionSync', [await signedTransfer(0, 0)]);
@@ -111,5 +117,35 @@ describe('outbox: one block D1 refuses', () => {
     expect(await inIndex(poison)).toBe(true);
     expect((await stub.status()).outbox).toBe(0);
     expect((await stub.status()).outboxSetAside.count).toBe(0);
+  });
+
+  it('one flush stops at its statement budget, and the indexed head in D1 stops below the first block left', async () => {
+    const config = parseChainConfig(env);
+    const blocks = [500_001, 500_002, 500_003];
+    // 1500 small transactions a block: about 75 statements each, so a group (about 2000 rows) holds two blocks.
+    const rowsOf = (n: number): BlockRows => {
+      const txs = Array.from({ length: 1500 }, (_, i) => {
+        const hash = `0x${n.toString(16).padStart(32, '0')}${i.toString(16).padStart(32, '0')}` as Hex;
+        return { hash, tx: JSON.stringify({ hash }), receipt: JSON.stringify({ transactionHash: hash, logs: [] }) };
+      });
+      const hash = `0x${n.toString(16).padStart(64, '0')}` as Hex;
+      return { hash, header: JSON.stringify({ number: `0x${n.toString(16)}`, hash }), txHashes: '[]', txs };
+    };
+    const entries: OutboxEntry[] = blocks.map((block, i) => ({
+      id: i,
+      kind: 'index',
+      block,
+      attempts: 0,
+      payload: JSON.stringify({ accounts: [], storage: [], storageCleared: [], codes: [] }),
+    }));
+    const first = await flushOutboxEntries(checkedEnv(env), config, entries, rowsOf, { barrier: 500_004, maxStatements: 100 });
+    expect(first.written).toBe(2);
+    expect(first.statements).toBeGreaterThan(100);
+    expect(first.statements).toBeLessThan(FLUSH_OPERATIONS);
+    expect(await indexedHead()).toBe(500_002);
+    expect(await inIndex(500_003)).toBe(false);
+    const rest = await flushOutboxEntries(checkedEnv(env), config, entries.slice(first.written), rowsOf, { barrier: 500_004, maxStatements: 100 });
+    expect(rest.written).toBe(1);
+    expect(await indexedHead()).toBe(500_003);
   });
 });
