@@ -5,10 +5,13 @@ import type { Hex } from '../core/chain/hex.ts';
 import type { LogFilter } from '../core/chain/logFilter.ts';
 import type { RpcLog, RpcReceipt, RpcTransaction } from '../core/chain/types.ts';
 import { type ErrorObject, type Outcome, outcome, toErrorObject } from '../core/errors.ts';
+import { type ProvingJob, QUEUE_BATCH_MAX, traceKey } from '../core/proving/job.ts';
 import { type FeeHistory, feeHistory } from '../core/sequencer/feeHistory.ts';
 import { unindexedLogs } from '../core/sequencer/logs.ts';
+import { flushDelay } from '../core/sequencer/outbox.ts';
 import { type PrunePolicy, parsePrunePolicy, pruneStep } from '../core/sequencer/prune.ts';
 import { StateQueries } from '../core/sequencer/queries.ts';
+import { sealedBlockInfo } from '../core/sequencer/sealedBlocks.ts';
 import {
   type L1Progress,
   type OutboxEntry,
@@ -23,8 +26,8 @@ import type { ChainPort } from '../core/settlement/settler.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import { MAX_TXPOOL_LISTED, type PoolContent } from '../core/txpool/pool.ts';
 import type { Env } from '../workers/env.ts';
-import { D1_BATCH_BYTES, flushOutboxEntries } from '../workers/index-db/writer.ts';
-import { type ProvingJob, traceKey } from '../workers/prover/jobs.ts';
+import { D1_BATCH_BYTES, FLUSH_OPERATIONS, flushOutboxEntries } from '../workers/index-db/writer.ts';
+import { provingQueue } from '../workers/prover/queue.ts';
 import { doSql } from './doSql.ts';
 
 /** Blocks written to D1 per round of an outbox flush (fewer when their data is large: D1_BATCH_BYTES). */
@@ -47,6 +50,9 @@ export class Sequencer extends DurableObject<Env> {
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
   private sealing = false;
   private flushRun: Promise<{ flushed: number; remaining: number }> | undefined;
+  /** Failed flushes in a row, and when the next may start (in memory: an evicted object retries at once). */
+  private flushFailures = 0;
+  private flushRetryAt = 0;
   /** When the alarm is set for, if it is (kept in memory: one storage write per arming, not per block). */
   private alarmAt: number | undefined;
   private readonly waiters = new Map<Hex, ((r: RpcReceipt | null) => void)[]>();
@@ -150,14 +156,16 @@ export class Sequencer extends DurableObject<Env> {
 
   /**
    * Backstop after eviction or a failed flush, and the clock of batches: seals what can run, closes
-   * a batch that is due, flushes the outbox; re-arms while the outbox is not empty or a batch is open.
+   * a batch that is due, flushes the outbox; re-arms for the outbox's next try (after the flush's
+   * backoff, or when a set-aside entry is due) and for an open batch's deadline.
    */
   override async alarm(): Promise<void> {
     this.alarmAt = undefined;
     while (this.core.hasPending() && (await this.sealOnce()));
     this.core.batcher.closeIfDue(Date.now());
     await this.flushOutbox();
-    if (this.core.outboxSize() > 0) await this.armAlarm();
+    const next = this.nextFlushAt();
+    if (next !== undefined) await this.armAlarm(next);
     const deadline = this.core.batcher.deadline();
     if (deadline !== undefined) await this.armAlarm(deadline);
     await this.prune();
@@ -184,10 +192,20 @@ export class Sequencer extends DurableObject<Env> {
     return rows;
   }
 
+  /** When the outbox should be flushed next: undefined when nothing waits. */
+  private nextFlushAt(): number | undefined {
+    const due = this.core.outbox.nextDue();
+    if (due === undefined) return undefined;
+    return Math.max(due, this.flushRetryAt, Date.now() + this.config.blockTimeMs);
+  }
+
   /**
-   * Writes sealed blocks to D1 in order, up to OUTBOX_BATCH blocks (or about D1_BATCH_BYTES of
-   * data) per round; entries that fail stay and are retried by the alarm. Blocks sealed while a
-   * flush runs join the next one.
+   * Writes sealed blocks to D1 and traces to R2 and the queue, oldest first, in rounds of up to
+   * OUTBOX_BATCH blocks (or about D1_BATCH_BYTES of data), until FLUSH_OPERATIONS statements and
+   * sends are spent (then the alarm comes back for the rest). A failed round makes the next flush
+   * wait, twice as long after each failure in a row (core/sequencer/outbox.ts: flushDelay); the
+   * entry it blames goes alone next time and, failing again and again, is set aside while later
+   * ones go on. Blocks sealed while a flush runs join the next one.
    */
   async flushOutbox(): Promise<{ flushed: number; remaining: number }> {
     // One flush at a time; a caller arriving during one waits for it (it drains what is pending).
@@ -199,47 +217,84 @@ export class Sequencer extends DurableObject<Env> {
 
   private async runFlush(): Promise<{ flushed: number; remaining: number }> {
     let flushed = 0;
-    for (;;) {
+    // After a failure the whole outbox waits (seals keep asking): D1 or R2 down is not hammered.
+    if (Date.now() < this.flushRetryAt) {
+      await this.armAlarm(this.flushRetryAt);
+      return { flushed, remaining: this.core.outboxSize() };
+    }
+    let operations = 0;
+    while (operations < FLUSH_OPERATIONS) {
       const entries = this.core.outboxPending(OUTBOX_BATCH, D1_BATCH_BYTES);
       if (entries.length === 0) break;
+      const index = entries.filter((e) => e.kind === 'index');
+      const traces = entries.filter((e) => e.kind === 'trace');
+      const done: number[] = [];
       try {
-        await flushOutboxEntries(
-          this.env,
-          this.config,
-          entries.filter((e) => e.kind === 'index'),
-          (block) => this.core.blockRows(block),
-        );
-        await this.sendTraces(entries.filter((e) => e.kind === 'trace'));
+        if (index.length > 0) {
+          const barrier = this.core.outbox.lowestIndexOutside(index.map((e) => e.id)) ?? Number(this.core.headNumber) + 1;
+          const r = await flushOutboxEntries(this.env, this.config, index, (block) => this.core.blockRows(block), {
+            barrier,
+            maxStatements: FLUSH_OPERATIONS - operations,
+          });
+          operations += r.statements;
+          done.push(...index.slice(0, r.written).map((e) => e.id));
+        }
+        operations += await this.sendTraces(traces);
+        done.push(...traces.map((e) => e.id));
       } catch (e) {
-        for (const entry of entries) this.core.outboxFailed(entry.id, e instanceof Error ? e.message : String(e));
-        console.error(`outbox flush of blocks ${entries[0].block}..${entries[entries.length - 1].block} failed`, e);
-        await this.armAlarm();
+        this.core.outboxDone(done);
+        flushed += done.length;
+        const blamed = entries.find((x) => !done.includes(x.id)) ?? entries[0];
+        this.core.outboxFailed(blamed, e instanceof Error ? e.message : String(e));
+        this.flushFailures++;
+        this.flushRetryAt = Date.now() + flushDelay(this.flushFailures);
+        console.error(
+          `outbox flush of blocks ${entries[0].block}..${entries[entries.length - 1].block} failed (${this.flushFailures} in a row; next try in ${this.flushRetryAt - Date.now()} ms)`,
+          e,
+        );
+        await this.armAlarm(this.flushRetryAt);
         return { flushed, remaining: this.core.outboxSize() };
       }
-      this.core.outboxDone(entries.map((e) => e.id));
-      flushed += entries.length;
+      this.core.outboxDone(done);
+      this.flushFailures = 0;
+      flushed += done.length;
     }
+    const next = this.nextFlushAt();
+    if (next !== undefined) await this.armAlarm(next);
     return { flushed, remaining: this.core.outboxSize() };
   }
 
   /**
    * Puts each block's trace blob in R2 under an immutable key, then sends its proving job. Both are
    * idempotent (same key, same bytes; the prover writes one proof per block), so a retry after a
-   * crash repeats them safely. The local copy of a blob goes when its entry is acknowledged.
+   * crash repeats them safely. The local copy of a blob goes only once it is in R2 and its job was
+   * sent (the proving reconciler finds a lost job later by the blob's key). Returns the operations.
    */
-  private async sendTraces(entries: OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  private async sendTraces(entries: OutboxEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
     const jobs: ProvingJob[] = [];
+    let operations = 0;
     for (const entry of entries) {
       const { blockHash, traceHash } = JSON.parse(entry.payload) as { blockHash: Hex; traceHash: Hex };
       const key = traceKey(this.config.chainId, entry.block, blockHash);
       const bytes = this.core.traceBlob(entry.block);
       if (bytes) await this.env.TRACES.put(key, bytes, { customMetadata: { traceHash } });
       else if (!(await this.env.TRACES.head(key))) throw new Error(`trace of block ${entry.block} is neither stored locally nor in R2`);
+      operations++;
       jobs.push({ block: entry.block, blockHash, key, traceHash });
     }
-    for (let i = 0; i < jobs.length; i += 100) await this.env.PROVING_QUEUE.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+    const queue = provingQueue(this.env);
+    for (let i = 0; i < jobs.length; i += QUEUE_BATCH_MAX) {
+      await queue.send(jobs.slice(i, i + QUEUE_BATCH_MAX));
+      operations++;
+    }
     for (const entry of entries) this.core.dropTrace(entry.block);
+    return operations;
+  }
+
+  /** What the proving reconciler needs of these blocks (core/sequencer/sealedBlocks.ts). */
+  provingBlocks(numbers: number[]) {
+    return sealedBlockInfo(this.core, numbers);
   }
 
   // ---- privileged: the settlement worker's side ----------------------------------------------
@@ -393,6 +448,8 @@ export class Sequencer extends DurableObject<Env> {
       headHash: this.core.head().hash,
       pending: this.core.pool.size,
       outbox: this.core.outboxSize(),
+      outboxSetAside: this.core.outbox.setAside(),
+      outboxFailures: this.flushFailures,
       pendingDeposits: this.core.priorityQueue.pending(1_000).length,
       batches: { closed: this.core.batcher.lastBatchNumber(), open: this.core.batcher.open() ?? null, l1: this.core.l1Progress() },
     };

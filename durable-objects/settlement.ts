@@ -1,8 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
+import { parseChainConfig } from '../core/chain/config.ts';
 import type { Hex } from '../core/chain/hex.ts';
 import type { StoredBlockProof } from '../core/proving/aggregate.ts';
+import { ProvingReconciler, type ReconcileReport, type ReconcilerPorts, type SealedBlockInfo } from '../core/proving/reconcile.ts';
 import { type ChainPort, type ProofSource, type RunReport, Settler } from '../core/settlement/settler.ts';
+import { indexMigrations } from '../migrations/index.ts';
 import { type Env, l1Sequencer } from '../workers/env.ts';
+import { migrate } from '../workers/index-db/migrate.ts';
+import { provingQueue } from '../workers/prover/queue.ts';
 import { settlementConfig } from '../workers/settlement/config.ts';
 import { viemL1Client } from '../workers/settlement/viemL1Client.ts';
 import { doSql } from './doSql.ts';
@@ -42,6 +47,30 @@ function d1Proofs(db: D1Database): ProofSource {
   };
 }
 
+/** The proving reconciler's ports: the sequencer, D1's proofs, R2's blobs, the queue (core/proving/reconcile.ts). */
+export function reconcilerPorts(env: Env): ReconcilerPorts {
+  const seq = l1Sequencer(env);
+  return {
+    sealed: {
+      head: async () => Number(await seq.headNumber()),
+      blocks: (numbers) => seq.provingBlocks(numbers) as Promise<SealedBlockInfo[]>,
+    },
+    proofs: {
+      async proven(from, to) {
+        await migrate(env.INDEX_DB, indexMigrations);
+        const { results } = await env.INDEX_DB.prepare(`SELECT block FROM block_proofs WHERE block BETWEEN ? AND ?`).bind(from, to).all<{ block: number }>();
+        return new Set(results.map((r) => r.block));
+      },
+    },
+    traces: {
+      traceHash: async (key) => ((await env.TRACES.head(key))?.customMetadata?.traceHash as Hex | undefined) ?? null,
+    },
+    queue: provingQueue(env),
+  };
+}
+
+export const PROVING_RETRY_AFTER_MS = 120_000;
+
 /**
  * The settlement worker's home: one instance, its own SQLite (checkpoints, L1 transactions, the
  * lease). The cron calls `run`; overlapping calls share the run in progress, and the SQL lease
@@ -49,6 +78,7 @@ function d1Proofs(db: D1Database): ProofSource {
  */
 export class Settlement extends DurableObject<Env> {
   private current: Promise<RunReport> | undefined;
+  private reconciling: Promise<ReconcileReport> | undefined;
 
   private settler(): Settler | { refused: string } | null {
     const config = settlementConfig(this.env);
@@ -66,11 +96,30 @@ export class Settlement extends DurableObject<Env> {
     return this.current;
   }
 
+  private reconciler(): ProvingReconciler {
+    const retryAfterMs = Number(this.env.PROVING_RETRY_AFTER_MS ?? PROVING_RETRY_AFTER_MS);
+    return new ProvingReconciler(doSql(this.ctx.storage), { chainId: parseChainConfig(this.env).chainId, retryAfterMs }, reconcilerPorts(this.env));
+  }
+
+  /**
+   * Sends again the proving jobs of blocks still without a proof past PROVING_RETRY_AFTER_MS (the
+   * cron calls it every run, with or without an L1: proofs are the chain's own business).
+   */
+  async reconcileProving(): Promise<ReconcileReport> {
+    this.reconciling ??= this.reconciler()
+      .run(Date.now())
+      .finally(() => {
+        this.reconciling = undefined;
+      });
+    return this.reconciling;
+  }
+
   status() {
     const settler = this.settler();
-    if (!settler) return { enabled: false };
-    if ('refused' in settler) return { enabled: true, refused: settler.refused };
-    return { enabled: true, ...settler.status() };
+    const proving = this.reconciler().status();
+    if (!settler) return { enabled: false, proving };
+    if ('refused' in settler) return { enabled: true, refused: settler.refused, proving };
+    return { enabled: true, ...settler.status(), proving };
   }
 
   minedTransactions() {

@@ -155,13 +155,22 @@ async function printStatus(url: string): Promise<void> {
       `batches closed ${s.batches.closed}${s.batches.open ? ` (+open ${s.batches.open.first}..${s.batches.open.last})` : ''}`,
       l1 ? `L1 committed ${l1.committed} proven ${l1.proven} executed ${l1.executed}, in flight: ${inFlight}` : 'L1 settlement off',
       `deposits pending ${s.pendingDeposits}`,
+      ...(s.settlement?.waiting ? [waitingLine(s.settlement.waiting)] : []),
       ...(s.settlement?.lastError ? [`settlement error: ${s.settlement.lastError}`] : []),
+      ...(s.errors ?? []).map((e) => `ERROR: ${e}`),
     ].join(' | ');
     if (line !== lastStatus) process.stdout.write(`[status] ${line}\n`);
     lastStatus = line;
   } catch (e) {
     process.stdout.write(`[status] unavailable: ${(e as Error).message}\n`);
   }
+}
+
+/** "proving batches 3..4 waits for 12 block proofs (57, 58, ...) since 14:02:11". */
+function waitingLine(w: { batches: number[]; missingBlocks: number[]; missing: number; since: number; firstMissingTimestamp: number }): string {
+  const blocks = `${w.missingBlocks.slice(0, 6).join(', ')}${w.missing > 6 ? ', ...' : ''}`;
+  const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  return `proving batches ${w.batches[0]}..${w.batches[1]} waits since ${time(w.since)} for ${w.missing} block proofs (${blocks}; block ${w.missingBlocks[0]} sealed at ${time(w.firstMissingTimestamp * 1000)})`;
 }
 
 interface StatusJson {
@@ -176,7 +185,9 @@ interface StatusJson {
     l1?: { committed: number; proven: number; executed: number } | null;
     inFlight?: { kind: string; batches: number[] }[];
     lastError?: string | null;
+    waiting?: { batches: number[]; missingBlocks: number[]; missing: number; since: number; firstMissingTimestamp: number } | null;
   };
+  errors?: string[];
 }
 
 async function main(): Promise<number> {

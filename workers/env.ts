@@ -41,6 +41,12 @@ export interface Env extends ChainVars, CallLimitVars, PruneVars {
   L1_CONFIRMATIONS?: string;
   /** The L1 operator key (a secret; required to settle unless DEV_CHAIN, where it defaults to the development key). */
   OPERATOR_KEY?: string;
+  /** A block without a proof this long after sealing gets its proving job sent again (default 120000). */
+  PROVING_RETRY_AFTER_MS?: string;
+  /** Settlement waiting this long for the block proofs of its next batch is an error in /status (default 600000). */
+  PROVING_STALL_MS?: string;
+  /** Local fault injection (workers/prover/queue.ts); refused by `npm run deploy:check`. */
+  PROVING_FAULTS?: string;
 }
 
 /** The state shard databases in shard order, as many as STATE_SHARDS says. */
@@ -105,9 +111,13 @@ export function feedSequencer(env: Env): FeedSequencer {
 
 /**
  * The privileged side, for the settlement worker only: it credits L1 deposits, records L1 progress
- * (which moves `safe` and `finalized`) and closes batches.
+ * (which moves `safe` and `finalized`) and closes batches; the proving reconciler, which runs there
+ * too, reads which blocks were sealed with which trace.
  */
-export type L1Sequencer = Pick<SequencerStub, 'addPriorityOps' | 'priorityOpsKnown' | 'setL1Progress' | 'closeDueBatch' | 'batches' | 'batchWithdrawals'>;
+export type L1Sequencer = Pick<
+  SequencerStub,
+  'addPriorityOps' | 'priorityOpsKnown' | 'setL1Progress' | 'closeDueBatch' | 'batches' | 'batchWithdrawals' | 'headNumber' | 'provingBlocks'
+>;
 
 export function l1Sequencer(env: Env): L1Sequencer {
   return sequencerStub(env);

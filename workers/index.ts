@@ -18,6 +18,20 @@ export default {
 
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(sequencerStub(env).flushOutbox());
+    // Proving heals here rather than in the sequencer's alarm: the cron fires whether or not blocks
+    // are being sealed (the alarm sleeps when the chain is idle), and it keeps D1 and R2 reads off
+    // the sequencer's thread (docs/decisions/0014).
+    ctx.waitUntil(
+      settlementStub(env)
+        .reconcileProving()
+        .then((r) => {
+          if (r.resent.length > 0 || r.traceMissing.length > 0)
+            console.warn(
+              `proving reconciliation: sent again the jobs of blocks ${r.resent.join(', ') || 'none'}; no trace in R2 for ${r.traceMissing.join(', ') || 'none'}`,
+            );
+        })
+        .catch((e: unknown) => console.error('proving reconciliation failed:', e)),
+    );
     ctx.waitUntil(
       settlementStub(env)
         .run()

@@ -19,6 +19,8 @@ export interface DeploymentVars extends ChainVars {
   L1_RPC_URL?: string;
   ROLLUP_ADDRESS?: string;
   BRIDGE_ADDRESS?: string;
+  /** Local fault injection for the proving tests (workers/prover/queue.ts): never deployed. */
+  PROVING_FAULTS?: string;
 }
 
 export type SecretName = 'PROVER_KEY' | 'OPERATOR_KEY';
@@ -115,6 +117,9 @@ export function deploymentProblems(vars: DeploymentVars, secrets: Record<string,
     if (!(e instanceof ConfigError)) throw e;
     problems.push(`chain configuration: ${e.message}`);
   }
+  // Fault injection (workers/prover/queue.ts) is for local tests only.
+  if (vars.PROVING_FAULTS !== undefined || secrets?.PROVING_FAULTS !== undefined)
+    problems.push('PROVING_FAULTS is set: it drops and dead-letters proving jobs on purpose, for local tests only');
   for (const name of ['PROVER_KEY', 'OPERATOR_KEY'] as const) {
     if (vars[name] !== undefined)
       problems.push(`${name} is in [vars], readable by anyone who reads wrangler.toml: it is a secret (wrangler secret put ${name})`);

@@ -6,7 +6,7 @@ import type { SqlPort } from '../storage/sql.ts';
  * Statements are idempotent and only ever appended, so an existing database gains new tables on
  * its next start; `version` guards future migrations.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -48,10 +48,18 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS trie_frontier (key TEXT PRIMARY KEY) WITHOUT ROWID`,
 ];
 
-/** Changes to tables made by earlier versions, by the version that brings them. */
+/** Changes to tables made by earlier versions, by the version that brings them (each runs once). */
 const MIGRATIONS: Record<number, string[]> = {
   // The last block that wrote each trie node: trie pruning never sweeps a node written after its cycle began.
   2: [`ALTER TABLE trie_nodes ADD COLUMN block INTEGER NOT NULL DEFAULT 0`],
+  3: [
+    // Outbox backoff (core/sequencer/outbox.ts): an entry that keeps failing waits until next_at
+    // while later ones go on; an index entry written to D1 above a set-aside one stays (done = 1)
+    // as the simulators' feed until the indexed floor passes it.
+    `ALTER TABLE outbox ADD COLUMN next_at INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE outbox ADD COLUMN done INTEGER NOT NULL DEFAULT 0`,
+    `CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (kind, done, block)`,
+  ],
 };
 
 export function ensureSchema(sql: SqlPort): void {

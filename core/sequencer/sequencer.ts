@@ -18,7 +18,7 @@ import { collectWitness, RecordingNodeSource, RecordingReader } from '../proving
 import { SqlState } from '../state/sqlState.ts';
 import { applyDiffToTrie } from '../state/stateTrie.ts';
 import type { AccountRecord, StateDiff } from '../state/types.ts';
-import { deleteValue, loadValue, storeValue } from '../storage/chunked.ts';
+import { loadValue, storeValue } from '../storage/chunked.ts';
 import { multiRow, run, type SqlPort } from '../storage/sql.ts';
 import type { CheckedTransaction } from '../tx/decodeTransaction.ts';
 import { type PoolContent, type PoolOptions, type PoolTx, TxPool } from '../txpool/pool.ts';
@@ -26,6 +26,7 @@ import { type Drop, DroppedTxs } from './droppedTxs.ts';
 import { recordFeeSummary } from './feeHistory.ts';
 import { buildGenesis } from './genesis.ts';
 import { headersBetween } from './headers.ts';
+import { Outbox, type OutboxEntry } from './outbox.ts';
 import { PriorityQueue } from './priorityQueue.ts';
 import { historyFloor } from './prune.ts';
 import { ensureSchema, getMeta, setMeta } from './schema.ts';
@@ -69,13 +70,7 @@ export interface WithdrawalProof {
   status: 'none' | 'closed' | 'committed' | 'executed';
 }
 
-export interface OutboxEntry {
-  id: number;
-  kind: string;
-  block: number;
-  payload: string;
-  attempts: number;
-}
+export type { OutboxEntry } from './outbox.ts';
 
 /** A transaction the pool let go of without a block, and why. */
 export interface PoolDrop {
@@ -127,6 +122,7 @@ export class SequencerCore {
   readonly priorityQueue: PriorityQueue;
   readonly batcher: Batcher;
   readonly dropped: DroppedTxs;
+  readonly outbox: Outbox;
   private readonly executor: Executor;
   /** A block holds at most its gas limit in weighted gas (core/execution/computeBudget.ts). */
   private readonly compute: ComputeMeter;
@@ -150,6 +146,7 @@ export class SequencerCore {
     this.priorityQueue = new PriorityQueue(sql);
     this.batcher = new Batcher(sql, config);
     this.dropped = new DroppedTxs(sql);
+    this.outbox = new Outbox(sql);
     this.executor = new Executor(config);
     this.compute = new ComputeMeter(config.blockGasLimit);
   }
@@ -631,45 +628,21 @@ export class SequencerCore {
 
   // ---- outbox ------------------------------------------------------------------------------
 
-  /**
-   * The oldest outbox entries: at most `limit`, and no more once their payloads reach `maxChars`
-   * (the first is always taken), so that a run of blocks with huge state changes is read a few at
-   * a time.
-   */
-  outboxPending(limit: number, maxChars: number): OutboxEntry[] {
-    const rows = this.sql.query<{ id: number; kind: string; block: number; payload: string; attempts: number }>(
-      `SELECT id, kind, block, payload, attempts FROM outbox ORDER BY id LIMIT ?`,
-      limit,
-    );
-    const out: OutboxEntry[] = [];
-    let chars = 0;
-    for (const row of rows) {
-      if (out.length > 0 && chars >= maxChars) break;
-      const payload = loadValue(this.sql, row.payload);
-      chars += payload.length;
-      out.push({ ...row, payload });
-    }
-    return out;
+  /** The oldest entries due (core/sequencer/outbox.ts: a failed entry goes alone, set-aside ones wait). */
+  outboxPending(limit: number, maxChars: number, now = Date.now()): OutboxEntry[] {
+    return this.outbox.pending(limit, maxChars, now);
   }
 
   outboxDone(ids: number[]): void {
-    this.sql.transaction(() => {
-      for (const id of ids) {
-        const [row] = this.sql.query<{ pointer: string | null }>(
-          `DELETE FROM outbox WHERE id = ? RETURNING CASE WHEN payload LIKE 'parts:%' THEN payload END AS pointer`,
-          id,
-        );
-        if (row?.pointer) deleteValue(this.sql, row.pointer);
-      }
-    });
+    this.outbox.done(ids);
   }
 
-  outboxFailed(id: number, error: string): void {
-    this.sql.query(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, error.slice(0, 500), id);
+  outboxFailed(entry: OutboxEntry, error: string, now = Date.now()): void {
+    this.outbox.failed(entry, error, now);
   }
 
   outboxSize(): number {
-    return this.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`)[0].n;
+    return this.outbox.size();
   }
 }
 

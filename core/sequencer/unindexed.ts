@@ -13,8 +13,8 @@ const FEED_BYTES = 8 * 1024 * 1024;
  */
 export function unindexedBlocks(core: SequencerCore, after: number, limit: number): { head: number; floor: number; blocks: UnindexedBlock[] } {
   const head = Number(core.headNumber);
-  const lowest = core.sql.query<{ block: number | null }>(`SELECT MIN(block) AS block FROM outbox WHERE kind = 'index'`)[0]?.block;
-  const floor = lowest === null || lowest === undefined ? head : lowest - 1;
+  // Index entries written above a set-aside one stay in the outbox (done) until the floor passes them.
+  const floor = core.outbox.indexedFloor(head);
   const from = Math.max(after, floor);
   if (from >= head) return { head, floor, blocks: [] };
   const blocks = core.sql

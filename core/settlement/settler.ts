@@ -111,6 +111,18 @@ export interface L1Counts {
 
 type Step = 'progress' | 'wait' | 'idle';
 
+/** Batches committed on L1 that cannot be proven yet for want of block proofs. */
+export interface ProvingWait {
+  batches: number[];
+  /** The first 32 blocks without a proof. */
+  missingBlocks: number[];
+  missing: number;
+  /** The first block without a proof was sealed at this time (unix seconds, its block timestamp). */
+  firstMissingTimestamp: number;
+  /** When settlement first found the first of these batches waiting (ms). */
+  since: number;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -306,10 +318,15 @@ export class Settler {
       if (!agg.ok) {
         if (agg.waiting) {
           report.waiting = `batches ${l1.proven + 1}..${Number(batches[batches.length - 1].commitment.batchNumber)} wait for ${agg.missing.length} block proofs (first: block ${agg.missing[0]})`;
+          // The first missing block's timestamp, from its batch's data: how long it has lacked a proof.
+          const holding = batches.find((b) => Number(b.commitment.lastBlock) >= agg.missing[0]) ?? batches[0];
+          const sealed = decodeBatchData(hexToBytes(holding.data)).find((d) => Number(d.number) === agg.missing[0])?.timestamp;
+          this.noteWaiting(l1.proven + 1, Number(batches[batches.length - 1].commitment.batchNumber), agg.missing, Number(sealed ?? 0n));
           return 'idle';
         }
         throw new Error(`aggregation refused batches ${l1.proven + 1}..: ${agg.reason}`);
       }
+      putSetting(this.sql, 'waiting', '');
       return this.send(report, 'proveBatches', batches, [batches.map((b) => b.commitment), agg.proof]);
     }
     if (l1.committed < closed) {
@@ -535,6 +552,17 @@ export class Settler {
     return 'wait';
   }
 
+  /**
+   * What proving the next batches waits for: the blocks still without a proof (the first 32 and how
+   * many), and since when settlement waits for that first batch (kept while the first batch stays).
+   */
+  private noteWaiting(firstBatch: number, lastBatch: number, missing: number[], firstMissingTimestamp: number): void {
+    const earlier = JSON.parse(getSetting(this.sql, 'waiting') || 'null') as ProvingWait | null;
+    const since = earlier?.batches[0] === firstBatch ? earlier.since : Date.now();
+    const wait: ProvingWait = { batches: [firstBatch, lastBatch], missingBlocks: missing.slice(0, 32), missing: missing.length, firstMissingTimestamp, since };
+    putSetting(this.sql, 'waiting', JSON.stringify(wait));
+  }
+
   // ---- status --------------------------------------------------------------------------------
 
   status() {
@@ -557,6 +585,7 @@ export class Settler {
       recent: rows.map(view),
       depositsScannedTo: getSetting(this.sql, 'deposits_scanned_to') ?? null,
       lastError: getSetting(this.sql, 'last_error') || null,
+      waiting: JSON.parse(getSetting(this.sql, 'waiting') || 'null') as ProvingWait | null,
       lastRun: Number(getSetting(this.sql, 'last_run') ?? 0) || null,
     };
   }

@@ -325,10 +325,22 @@ describe('settlement against the L1 contracts', () => {
     expect(waiting.waiting).toBe(`batches 1..1 wait for 1 block proofs (first: block ${Number(unproven.header.number)})`);
     expect(await s.counts()).toEqual({ committed: 1, proven: 0, executed: 0 });
     expect(settler.status().lastError).toBeNull();
+    // The status says what proving waits for, and since when (kept across runs while the same batch waits).
+    const wait = settler.status().waiting;
+    expect(wait).toMatchObject({
+      batches: [1, 1],
+      missingBlocks: [Number(unproven.header.number)],
+      missing: 1,
+      firstMissingTimestamp: Number(BigInt(unproven.header.timestamp)),
+    });
+    expect(Date.now() - (wait?.since ?? 0)).toBeLessThan(60_000);
+    await settler.run();
+    expect(settler.status().waiting?.since).toBe(wait?.since);
 
     await s.l2.proveLater(Number(unproven.header.number));
     const proven = await settler.run();
     expect(proven.waiting).toBeUndefined();
+    expect(settler.status().waiting).toBeNull();
     expect(proven.sent.map((t) => t.kind)).toEqual(['proveBatches', 'executeBatches']);
     expect(await s.counts()).toEqual({ committed: 1, proven: 1, executed: 1 });
 

@@ -23,20 +23,49 @@ function insertRows(db: D1Database, head: string, rows: SqlValue[][]): D1Prepare
 export const D1_BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
- * Writes outbox entries (consecutive blocks) to D1, in groups of about D1_BATCH_BYTES, one batch
- * per database and group. Every statement is an idempotent upsert, so a retry after a crash
- * between "written" and "acknowledged" rewrites the same rows. In each group the shards are
- * written before the index, and the index's head moves last: a block the index calls indexed is
- * in every shard.
+ * D1 statements (and R2 and queue operations) one outbox flush invocation issues at most. D1
+ * allows 1000 queries per Worker invocation on the paid plan (50 on the free one), and its
+ * documentation does not say how a batch's statements count, so each statement counts as one
+ * and half of the limit is left for everything else (docs/decisions/0014).
+ */
+export const FLUSH_OPERATIONS = 500;
+
+/** Rows of a group at most, so that one group's statements stay well inside FLUSH_OPERATIONS. */
+const D1_BATCH_ROWS = 2000;
+
+export interface FlushOptions {
+  /**
+   * The lowest block whose index entry is waiting outside these entries (a set-aside one, or the
+   * head + 1): D1's indexed head never passes an entry not written yet.
+   */
+  barrier: number;
+  /** Statements this call may issue at most (it always writes its first group). */
+  maxStatements: number;
+}
+
+/**
+ * Writes outbox entries (index entries, in block order) to D1, in groups of about D1_BATCH_BYTES
+ * and D1_BATCH_ROWS, one batch per database and group, until `maxStatements` would be passed.
+ * Returns how many entries (a prefix) were written and the statements issued. Every statement is
+ * an idempotent upsert, so a retry after a crash between "written" and "acknowledged" rewrites the
+ * same rows. In each group the shards are written before the index, and the index's head moves
+ * last, and only up to below the first entry still unwritten: a block the index calls indexed is
+ * in every shard, and so is every block below it.
  */
 export async function flushOutboxEntries(
   env: Env,
   config: ChainConfig,
   entries: OutboxEntry[],
   rowsOf: (block: number) => BlockRows | undefined,
-): Promise<void> {
+  opts: Partial<FlushOptions> = {},
+): Promise<{ written: number; statements: number }> {
+  // Without a barrier the entries are taken as every index entry waiting (consecutive blocks).
+  const barrier = opts.barrier ?? (entries.length > 0 ? entries[entries.length - 1].block + 1 : 0);
+  const maxStatements = opts.maxStatements ?? Number.MAX_SAFE_INTEGER;
+  const groups: { entry: OutboxEntry; rows: BlockRows }[][] = [];
   let group: { entry: OutboxEntry; rows: BlockRows }[] = [];
   let bytes = 0;
+  let rowCount = 0;
   for (const entry of entries) {
     if (entry.kind !== 'index') throw new Error(`unknown outbox entry kind ${entry.kind}`);
     const rows = rowsOf(entry.block);
@@ -44,16 +73,35 @@ export async function flushOutboxEntries(
     group.push({ entry, rows });
     // Logs are written twice: in their receipt and in their own rows.
     bytes += entry.payload.length + rows.header.length + rows.txs.reduce((n, t) => n + t.tx.length + 2 * t.receipt.length, 0);
-    if (bytes >= D1_BATCH_BYTES) {
-      await writeBlocks(env, config, group);
+    rowCount += estimateRows(entry, rows);
+    if (bytes >= D1_BATCH_BYTES || rowCount >= D1_BATCH_ROWS) {
+      groups.push(group);
       group = [];
       bytes = 0;
+      rowCount = 0;
     }
   }
-  if (group.length > 0) await writeBlocks(env, config, group);
+  if (group.length > 0) groups.push(group);
+  let written = 0;
+  let statements = 0;
+  for (const [k, g] of groups.entries()) {
+    if (k > 0 && statements >= maxStatements) break;
+    const next = groups[k + 1]?.[0]?.entry.block ?? Number.MAX_SAFE_INTEGER;
+    statements += await writeBlocks(env, config, g, Math.min(barrier, next) - 1);
+    written += g.length;
+  }
+  return { written, statements };
 }
 
-async function writeBlocks(env: Env, config: ChainConfig, group: { entry: OutboxEntry; rows: BlockRows }[]): Promise<void> {
+/** Rows an entry writes, roughly (logs counted by their index field): what bounds a group's statements. */
+function estimateRows(entry: OutboxEntry, rows: BlockRows): number {
+  let logs = 0;
+  for (const t of rows.txs) logs += t.receipt.split('"logIndex"').length - 1;
+  // The payload's accounts, slots and codes: one row each, about one per 100 characters at least.
+  return 1 + rows.txs.length + logs + Math.ceil(entry.payload.length / 100);
+}
+
+async function writeBlocks(env: Env, config: ChainConfig, group: { entry: OutboxEntry; rows: BlockRows }[], indexedThrough: number): Promise<number> {
   const shards = stateShards(env, config.stateShards);
   const perShard = shards.map(() => ({ accounts: [] as SqlValue[][], storage: [] as SqlValue[][], wipes: [] as SqlValue[][], code: [] as SqlValue[][] }));
   const at = (key: Hex) => perShard[shardOf(key, shards.length)];
@@ -67,11 +115,11 @@ async function writeBlocks(env: Env, config: ChainConfig, group: { entry: Outbox
     parts.push(...split.parts);
     return split.column;
   };
-  let head = -1;
+  // The index's head moves to the floor the caller vouches for (blocks above a set-aside entry may be written, not indexed).
+  const head = indexedThrough;
   for (const { entry, rows } of group) {
     const p = JSON.parse(entry.payload) as IndexPayload;
     const n = entry.block;
-    head = Math.max(head, n);
     for (const [address, a] of p.accounts) {
       at(address).accounts.push(a ? [address, n, a.nonce, a.balance, a.codeHash, 0] : [address, n, '0', '0', '0x', 1]);
     }
@@ -98,6 +146,7 @@ async function writeBlocks(env: Env, config: ChainConfig, group: { entry: Outbox
       }
     });
   }
+  let counted = 0;
   await Promise.all(
     shards.map(async (db, i) => {
       const rows = perShard[i];
@@ -110,16 +159,19 @@ async function writeBlocks(env: Env, config: ChainConfig, group: { entry: Outbox
       if (statements.length === 0) return;
       await migrate(db, stateMigrations);
       await db.batch(statements);
+      counted += statements.length;
     }),
   );
   const db = env.INDEX_DB;
   await migrate(db, indexMigrations);
-  await db.batch([
+  const index = [
     // Parts first (one per statement: each is up to 1.5 MiB): a pointer never exists without its parts.
     ...parts.map((p) => db.prepare('INSERT OR REPLACE INTO value_parts (key, part, text) VALUES (?, ?, ?)').bind(...p)),
     ...insertRows(db, 'INSERT OR REPLACE INTO blocks (number, hash, header, tx_hashes)', blocks),
     ...insertRows(db, 'INSERT OR REPLACE INTO txs (hash, block, idx, tx, receipt)', txs),
     ...insertRows(db, 'INSERT OR REPLACE INTO logs (block, log_index, address, topic0, topic1, topic2, topic3, log)', logs),
     db.prepare(`INSERT INTO indexed_head (id, number) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET number = MAX(number, excluded.number)`).bind(head),
-  ]);
+  ];
+  await db.batch(index);
+  return counted + index.length;
 }

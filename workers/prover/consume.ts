@@ -9,6 +9,7 @@ import type { Env } from '../env.ts';
 import { migrate } from '../index-db/migrate.ts';
 import type { ProvingJob } from './jobs.ts';
 import { proverKey, proverKeyCheck } from './key.ts';
+import { injectedFailure } from './queue.ts';
 
 type Outcome = 'proven' | 'already proven' | 'refused';
 
@@ -84,6 +85,7 @@ export async function consumeProvingJobs(batch: MessageBatch<ProvingJob>, env: E
   }
   for (const message of batch.messages) {
     try {
+      injectedFailure(env, message.body);
       await proveJob(env, config, message.body);
       message.ack();
     } catch (e) {
@@ -96,7 +98,11 @@ export async function consumeProvingJobs(batch: MessageBatch<ProvingJob>, env: E
   }
 }
 
-/** Jobs that exhausted their retries: recorded (idempotently, by message id) for the status. */
+/**
+ * Jobs that exhausted their retries: recorded (idempotently, by message id) for the status. The
+ * block is not given up: the proving reconciler (core/proving/reconcile.ts, from the cron) sends
+ * its job again, since it still has no proof.
+ */
 export async function recordDeadLetters(batch: MessageBatch<ProvingJob>, env: Env): Promise<void> {
   await migrate(env.INDEX_DB, indexMigrations);
   const db = env.INDEX_DB;

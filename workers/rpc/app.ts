@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { type ChainConfig, parseChainConfig } from '../../core/chain/config.ts';
 import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
+import type { ProvingWait } from '../../core/settlement/settler.ts';
 import { deploymentStatus } from '../deployment.ts';
 import { type Env, settlementStub } from '../env.ts';
 import { RpcContext, submitCoalescer } from './context.ts';
@@ -66,9 +67,42 @@ async function readStatus(env: Env, waitUntil: (p: Promise<unknown>) => void): P
     indexedHead,
     ...provingFields,
     settlement,
+    errors: statusErrors(env, sequencer, settlement, Date.now()),
     readAt: Date.now(),
   };
 }
+
+/** Settlement waiting this long for the block proofs of its next batch is an error (PROVING_STALL_MS). */
+export const PROVING_STALL_MS = 600_000;
+
+/**
+ * What needs an operator's eye, in a sentence each (empty when the pipeline is healthy): a stall of
+ * settlement on missing block proofs past PROVING_STALL_MS, outbox entries set aside, traces that
+ * never reached R2.
+ */
+function statusErrors(env: Env, sequencer: { outboxSetAside: SetAside }, settlement: SettlementStatus, now: number): string[] {
+  const errors: string[] = [];
+  const stallMs = Number(env.PROVING_STALL_MS ?? PROVING_STALL_MS);
+  const wait = 'waiting' in settlement ? settlement.waiting : null;
+  if (wait && now - wait.since > stallMs) {
+    errors.push(
+      `settlement has waited ${Math.round((now - wait.since) / 1000)} s (more than PROVING_STALL_MS) to prove batches ${wait.batches[0]}..${wait.batches[1]}: ${wait.missing} blocks have no proof (${wait.missingBlocks.slice(0, 8).join(', ')}${wait.missing > 8 ? ', ...' : ''}; block ${wait.missingBlocks[0]} was sealed ${Math.round(now / 1000 - wait.firstMissingTimestamp)} s ago)`,
+    );
+  }
+  const aside = sequencer.outboxSetAside;
+  if (aside.count > 0) {
+    const e = aside.entries[0];
+    errors.push(
+      `${aside.count} outbox entries are set aside after failing ${e.attempts}+ times (retried later; the first: ${e.kind} of block ${e.block}, next try ${new Date(e.nextAt).toISOString()}: ${e.error})`,
+    );
+  }
+  const missing = 'proving' in settlement ? (settlement.proving?.last?.traceMissing ?? []) : [];
+  if (missing.length > 0) errors.push(`no trace blob in R2 for blocks ${missing.slice(0, 8).join(', ')}: their proving jobs cannot be sent again`);
+  return errors;
+}
+
+type SetAside = { count: number; entries: { kind: string; block: number; attempts: number; nextAt: number; error: string | null }[] };
+type SettlementStatus = { waiting?: ProvingWait | null; proving?: { last: { traceMissing: number[] } | null } } | { enabled: null; error: string };
 
 app.get('/status', async (c) => {
   let reading = statusCache.get(c.env.INDEX_DB);
