@@ -17,6 +17,7 @@ import {
   type WithdrawalProof,
 } from '../core/sequencer/sequencer.ts';
 import { unindexedBlocks } from '../core/sequencer/unindexed.ts';
+import { newHead } from '../core/subscriptions/events.ts';
 import { coreChainPort } from '../core/settlement/chainPort.ts';
 import type { ChainPort } from '../core/settlement/settler.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
@@ -24,6 +25,7 @@ import type { Env } from '../workers/env.ts';
 import { D1_BATCH_BYTES, flushOutboxEntries } from '../workers/index-db/writer.ts';
 import { type ProvingJob, traceKey } from '../workers/prover/jobs.ts';
 import { doSql } from './doSql.ts';
+import { HubFeed } from './hubFeed.ts';
 
 /** Blocks written to D1 per round of an outbox flush (fewer when their data is large: D1_BATCH_BYTES). */
 const OUTBOX_BATCH = 32;
@@ -45,6 +47,8 @@ export class Sequencer extends DurableObject<Env> {
   /** When the alarm is set for, if it is (kept in memory: one storage write per arming, not per block). */
   private alarmAt: number | undefined;
   private readonly waiters = new Map<Hex, ((r: RpcReceipt | null) => void)[]>();
+  /** Subscriptions: each sealed block pushed to the hubs that watch (hubFeed.ts), never awaited. */
+  private readonly hubs: HubFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -52,6 +56,7 @@ export class Sequencer extends DurableObject<Env> {
     this.core = new SequencerCore(doSql(ctx.storage), this.config, { recordTraces: true });
     this.queries = new StateQueries(this.core);
     this.batchPort = coreChainPort(this.core, Date.now);
+    this.hubs = new HubFeed(ctx.storage.sql, env);
     void ctx.blockConcurrencyWhile(async () => {
       await this.core.init();
       if (this.core.hasPending()) this.scheduleSeal();
@@ -64,6 +69,7 @@ export class Sequencer extends DurableObject<Env> {
   /** Admits transactions; each answer is given only once its admission is durable. */
   async submit(txs: CheckedTransaction[]): Promise<SubmitResult[]> {
     const results = this.core.submit(txs);
+    this.hubs.admitted(results.flatMap((r) => ('hash' in r ? [r.hash] : [])));
     if (results.some((r) => 'hash' in r)) {
       this.scheduleSeal();
       await this.armAlarm();
@@ -116,6 +122,7 @@ export class Sequencer extends DurableObject<Env> {
           if (list) for (const f of [...list]) f(this.core.receipt(hash));
         }
         void this.flushOutbox();
+        this.publishToHubs(sealed);
         // A batch left open closes by age: the alarm comes back for it even if no block follows.
         const deadline = this.core.batcher.deadline();
         if (deadline !== undefined) void this.armAlarm(deadline);
@@ -133,6 +140,23 @@ export class Sequencer extends DurableObject<Env> {
     // instead of spinning: idle costs nothing.
     if (sealed && this.core.hasPending()) this.scheduleSeal();
     return sealed !== null;
+  }
+
+  // ---- subscriptions: one hook after each seal ----------------------------------------------
+
+  /** The sealed block, its logs and the hashes admitted since the last one, to the watching hubs. */
+  private publishToHubs(sealed: NonNullable<Awaited<ReturnType<SequencerCore['seal']>>>): void {
+    const sealedAt = Date.now();
+    this.hubs.publish(() => ({
+      header: newHead(sealed.header),
+      logs: (this.core.blockReceipts(BigInt(sealed.header.number)) ?? []).flatMap((r) => r.logs),
+      sealedAt,
+    }));
+  }
+
+  /** A subscription hub with watchers asks for every sealed block (durable-objects/hub.ts). */
+  watchBlocks(shard: number): void {
+    this.hubs.watch(shard);
   }
 
   /** Sets the alarm for `at` (default: one block time from now) unless it is already set earlier. */

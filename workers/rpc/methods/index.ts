@@ -29,6 +29,14 @@ import { net_listening } from './net_listening.ts';
 import { net_version } from './net_version.ts';
 import { rollup_getTransactionStatus } from './rollup_getTransactionStatus.ts';
 import { rollup_getWithdrawalProof } from './rollup_getWithdrawalProof.ts';
+import { eth_getFilterChanges } from './eth_getFilterChanges.ts';
+import { eth_getFilterLogs } from './eth_getFilterLogs.ts';
+import { eth_newBlockFilter } from './eth_newBlockFilter.ts';
+import { eth_newFilter } from './eth_newFilter.ts';
+import { eth_newPendingTransactionFilter } from './eth_newPendingTransactionFilter.ts';
+import { eth_subscribe } from './eth_subscribe.ts';
+import { eth_uninstallFilter } from './eth_uninstallFilter.ts';
+import { eth_unsubscribe } from './eth_unsubscribe.ts';
 import type { Handler } from './types.ts';
 import { web3_clientVersion } from './web3_clientVersion.ts';
 
@@ -65,5 +73,13 @@ export const methods: Record<string, Handler> = {
   net_version,
   rollup_getTransactionStatus,
   rollup_getWithdrawalProof,
+  eth_getFilterChanges,
+  eth_getFilterLogs,
+  eth_newBlockFilter,
+  eth_newFilter,
+  eth_newPendingTransactionFilter,
+  eth_subscribe,
+  eth_uninstallFilter,
+  eth_unsubscribe,
   web3_clientVersion,
 };
