@@ -10,7 +10,7 @@ import { type Env, hubSequencer, publicSequencer } from '../workers/env.ts';
 import { RpcContext, type SocketSession, type SubscriptionRequest } from '../workers/rpc/context.ts';
 import { callCount, dispatch, MALFORMED, parseBody } from '../workers/rpc/dispatch.ts';
 import { eth_getLogs, parseFilter } from '../workers/rpc/methods/eth_getLogs.ts';
-import { charge, type Client } from '../workers/rpc/rateLimit.ts';
+import { type Client, charge } from '../workers/rpc/rateLimit.ts';
 
 /** Sockets one hub serves; the edge tries another hub when one is full (HTTP 503 past them all). */
 export const MAX_SOCKETS_PER_HUB = 1000;
@@ -19,7 +19,15 @@ export const MAX_SUBSCRIPTIONS_PER_SOCKET = 32;
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Calls of one socket answered at once; more get -32005 until one finishes. */
 export const MAX_CALLS_IN_FLIGHT_PER_SOCKET = 16;
-/** Bytes sent to a socket but not yet taken by its client past which the client is dropped (close 1008). */
+/**
+ * Notification bytes one socket may be sent per NOTIFICATION_WINDOW_MS; past it the client is
+ * dropped (close 1008). workerd gives no backpressure signal (its WebSocket has no bufferedAmount:
+ * a client that stops reading just grows the hub's send queue), so this bounds what any one socket,
+ * reading or not, can make a hub hold; `bufferedAmount` is used as well where the runtime has it.
+ */
+export const MAX_NOTIFICATION_BYTES = 4 * 1024 * 1024;
+export const NOTIFICATION_WINDOW_MS = 10_000;
+/** Bytes sent but not yet taken by the client past which it is dropped, where the runtime reports them. */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
 /** A socket with no subscription that sent nothing for this long is closed (1000). */
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
@@ -65,6 +73,8 @@ export class SubscriptionHub extends DurableObject<Env> {
   /** Logs subscriptions' filters, loaded from SQLite once per wake. */
   private subFilters: Map<Hex, LogFilter> | undefined;
   private readonly inFlight = new Map<WebSocket, number>();
+  /** Notification bytes sent per socket in the current window. */
+  private readonly sentBytes = new Map<WebSocket, { windowStart: number; bytes: number }>();
   /** Whether the sequencer sends blocks here (lost on eviction: then asked again, which is idempotent). */
   private registered = false;
   private shardNumber: number | undefined;
@@ -159,11 +169,15 @@ export class SubscriptionHub extends DurableObject<Env> {
     ws.serializeAttachment(s);
     const size = typeof message === 'string' ? message.length : message.byteLength;
     if (size > MAX_MESSAGE_BYTES) {
-      this.send(ws, JSON.stringify({ jsonrpc: '2.0', id: null, error: toErrorObject(new InvalidRequestError(`message too large: limit ${MAX_MESSAGE_BYTES} bytes`)) }));
+      this.send(
+        ws,
+        JSON.stringify({ jsonrpc: '2.0', id: null, error: toErrorObject(new InvalidRequestError(`message too large: limit ${MAX_MESSAGE_BYTES} bytes`)) }),
+      );
       return;
     }
     const parsed = parseBody(typeof message === 'string' ? message : new TextDecoder().decode(message));
-    const id = parsed !== MALFORMED && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? ((parsed as { id?: unknown }).id ?? null) : null;
+    const id =
+      parsed !== MALFORMED && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? ((parsed as { id?: unknown }).id ?? null) : null;
     const busy = this.inFlight.get(ws) ?? 0;
     if (busy >= MAX_CALLS_IN_FLIGHT_PER_SOCKET) {
       const e = new LimitExceededError(`too many calls in flight on this socket: at most ${MAX_CALLS_IN_FLIGHT_PER_SOCKET}`);
@@ -207,6 +221,7 @@ export class SubscriptionHub extends DurableObject<Env> {
     for (const sub of s.subs) this.subFilters?.delete(sub.id);
     this.states.delete(ws);
     this.inFlight.delete(ws);
+    this.sentBytes.delete(ws);
   }
 
   private drop(ws: WebSocket, code: number, reason: string): void {
@@ -279,8 +294,9 @@ export class SubscriptionHub extends DurableObject<Env> {
         if (!this.states.has(ws)) continue;
         const messages = messagesFor(event, subs, json, fullTxs);
         if (messages.length === 0) continue;
-        if ((ws.bufferedAmount ?? 0) > MAX_UNSENT_BYTES) {
-          this.drop(ws, CLOSE_TOO_SLOW, `client too slow: more than ${MAX_UNSENT_BYTES} bytes of notifications unread`);
+        const refusal = this.overBudget(ws, messages);
+        if (refusal) {
+          this.drop(ws, CLOSE_TOO_SLOW, refusal);
           continue;
         }
         for (const m of messages) this.send(ws, m);
@@ -289,6 +305,22 @@ export class SubscriptionHub extends DurableObject<Env> {
     const keep = subsOf.size > 0 || this.hasFeedFilters();
     if (!keep) this.registered = false;
     return keep;
+  }
+
+  /** Why `ws` may not be sent `messages` (its client cannot keep up), or null. */
+  private overBudget(ws: WebSocket, messages: string[]): string | null {
+    const unsent = (ws as { bufferedAmount?: number }).bufferedAmount;
+    if (typeof unsent === 'number' && unsent > MAX_UNSENT_BYTES) return `client too slow: more than ${MAX_UNSENT_BYTES} bytes unread`;
+    const now = Date.now();
+    let w = this.sentBytes.get(ws);
+    if (!w || now - w.windowStart >= NOTIFICATION_WINDOW_MS) {
+      w = { windowStart: now, bytes: 0 };
+      this.sentBytes.set(ws, w);
+    }
+    for (const m of messages) w.bytes += m.length;
+    if (w.bytes > MAX_NOTIFICATION_BYTES)
+      return `client too slow: more than ${MAX_NOTIFICATION_BYTES} bytes of notifications in ${NOTIFICATION_WINDOW_MS / 1000} s`;
+    return null;
   }
 
   private async pendingTransactions(hashes: Hex[]): Promise<Map<Hex, string>> {
@@ -333,7 +365,8 @@ export class SubscriptionHub extends DurableObject<Env> {
       const sql = this.ctx.storage.sql;
       this.expireFilters();
       const count = sql.exec<{ n: number }>('SELECT count(*) AS n FROM filters WHERE client = ?', client).one().n;
-      if (count >= MAX_FILTERS_PER_CLIENT) throw new LimitExceededError(`too many filters: at most ${MAX_FILTERS_PER_CLIENT} per client; uninstall some or let them expire`);
+      if (count >= MAX_FILTERS_PER_CLIENT)
+        throw new LimitExceededError(`too many filters: at most ${MAX_FILTERS_PER_CLIENT} per client; uninstall some or let them expire`);
       const id = `0x${shard.toString(16).padStart(2, '0')}${randomId((b) => crypto.getRandomValues(b)).slice(4)}` as Hex;
       sql.exec(
         'INSERT INTO filters (id, client, kind, criteria, cursor, last_poll) VALUES (?, ?, ?, ?, ?, ?)',

@@ -17,9 +17,9 @@ import {
   type WithdrawalProof,
 } from '../core/sequencer/sequencer.ts';
 import { unindexedBlocks } from '../core/sequencer/unindexed.ts';
-import { newHead } from '../core/subscriptions/events.ts';
 import { coreChainPort } from '../core/settlement/chainPort.ts';
 import type { ChainPort } from '../core/settlement/settler.ts';
+import { newHead } from '../core/subscriptions/events.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import type { Env } from '../workers/env.ts';
 import { D1_BATCH_BYTES, flushOutboxEntries } from '../workers/index-db/writer.ts';

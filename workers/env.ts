@@ -1,7 +1,7 @@
 import type { ChainVars } from '../core/chain/config.ts';
 import type { CallLimitVars } from '../core/simulation/limits.ts';
-import type { Sequencer } from '../durable-objects/sequencer.ts';
 import type { SubscriptionHub } from '../durable-objects/hub.ts';
+import type { Sequencer } from '../durable-objects/sequencer.ts';
 import type { Settlement } from '../durable-objects/settlement.ts';
 import type { Simulator } from '../durable-objects/simulator.ts';
 

@@ -1,8 +1,8 @@
 import type { ChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
+import type { LogFilter } from '../../core/chain/logFilter.ts';
 import { fromErrorObject, InvalidParamsError, ServerError } from '../../core/errors.ts';
 import type { SubmitResult } from '../../core/sequencer/sequencer.ts';
-import type { LogFilter } from '../../core/chain/logFilter.ts';
 import type { BlockRef } from '../../core/simulation/simulator.ts';
 import { type CheckedTransaction, checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
 import { wasmRecover } from '../crypto/secp256k1.ts';
@@ -27,10 +27,7 @@ export function submitCoalescer(env: Env): SubmitCoalescer {
 }
 
 /** What a subscription asks for (eth_subscribe's parameters, checked). */
-export type SubscriptionRequest =
-  | { kind: 'newHeads' | 'syncing' }
-  | { kind: 'newPendingTransactions'; full: boolean }
-  | { kind: 'logs'; filter: LogFilter };
+export type SubscriptionRequest = { kind: 'newHeads' | 'syncing' } | { kind: 'newPendingTransactions'; full: boolean } | { kind: 'logs'; filter: LogFilter };
 
 /** The WebSocket a call arrived on, when it did: what eth_subscribe and eth_unsubscribe act on. */
 export interface SocketSession {
