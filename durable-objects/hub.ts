@@ -78,6 +78,8 @@ export class SubscriptionHub extends DurableObject<Env> {
   /** Whether the sequencer sends blocks here (lost on eviction: then asked again, which is idempotent). */
   private registered = false;
   private shardNumber: number | undefined;
+  /** Block and pending-transaction filters installed here (read once per wake, kept up to date). */
+  private feedFilterIds: { id: string; kind: string }[] | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -270,9 +272,11 @@ export class SubscriptionHub extends DurableObject<Env> {
    * Sealed blocks from the sequencer, in order: notifications to every subscribed socket, hashes to
    * the block and pending-transaction filters. A socket whose client has not taken what was sent
    * before (MAX_UNSENT_BYTES) is dropped with close code 1008 instead of being buffered further.
-   * Answers whether the hub still wants blocks.
+   * Answers whether the hub still wants blocks. The events come as one JSON string, serialized once
+   * by the sequencer for all hubs.
    */
-  async publish(events: ChainEvent[]): Promise<boolean> {
+  async publish(eventsJson: string): Promise<boolean> {
+    const events = JSON.parse(eventsJson) as ChainEvent[];
     this.registered = true;
     this.feedFilters(events);
     const sockets = this.ctx.getWebSockets();
@@ -335,14 +339,19 @@ export class SubscriptionHub extends DurableObject<Env> {
 
   // ---- filters (HTTP) ----------------------------------------------------------------------
 
+  private feedFilterList(): { id: string; kind: string }[] {
+    this.feedFilterIds ??= this.ctx.storage.sql.exec<{ id: string; kind: string }>("SELECT id, kind FROM filters WHERE kind != 'logs'").toArray();
+    return this.feedFilterIds;
+  }
+
   private hasFeedFilters(): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM filters WHERE kind != 'logs' LIMIT 1").toArray().length > 0;
+    return this.feedFilterList().length > 0;
   }
 
   /** Block and pending-transaction filters collect hashes from each push, at most MAX_FILTER_ITEMS each. */
   private feedFilters(events: ChainEvent[]): void {
     const sql = this.ctx.storage.sql;
-    const filters = sql.exec<{ id: string; kind: string }>("SELECT id, kind FROM filters WHERE kind != 'logs'").toArray();
+    const filters = this.feedFilterList();
     if (filters.length === 0) return;
     this.ctx.storage.transactionSync(() => {
       for (const f of filters) {
@@ -377,6 +386,7 @@ export class SubscriptionHub extends DurableObject<Env> {
         Number(head),
         Date.now(),
       );
+      this.feedFilterIds = undefined;
       if (kind !== 'logs') await this.ensureWatching();
       await this.ensureSweep();
       return id;
@@ -440,6 +450,7 @@ export class SubscriptionHub extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const existed = sql.exec('DELETE FROM filters WHERE id = ? RETURNING id', id).toArray().length > 0;
     sql.exec('DELETE FROM filter_items WHERE filter = ?', id);
+    this.feedFilterIds = undefined;
     return existed;
   }
 
@@ -449,6 +460,7 @@ export class SubscriptionHub extends DurableObject<Env> {
     const cutoff = Date.now() - FILTER_TIMEOUT_MS;
     const gone = sql.exec<{ id: string }>('DELETE FROM filters WHERE last_poll < ? RETURNING id', cutoff).toArray();
     for (const g of gone) sql.exec('DELETE FROM filter_items WHERE filter = ?', g.id);
+    if (gone.length > 0) this.feedFilterIds = undefined;
   }
 
   /** The sweep: expired filters, idle sockets, and the filters of sockets that are gone; again while anything is left. */

@@ -19,7 +19,7 @@ export class HubFeed {
   private readonly watching: Set<number>;
   /** Bumped by each watch(): a hub that asks again while a push to it is in flight is not dropped by that push's answer. */
   private readonly epochs = new Map<number, number>();
-  private readonly queues = new Map<number, { events: ChainEvent[]; inFlight: boolean }>();
+  private readonly queues = new Map<number, { events: string[]; inFlight: boolean }>();
   private pending: Hex[] = [];
 
   private readonly sql: SqlStorage;
@@ -63,13 +63,15 @@ export class HubFeed {
     if (this.watching.size === 0) return;
     const event: ChainEvent = { ...build(), pending: this.pending };
     this.pending = [];
+    // Serialized once for every hub (a string crosses to a Durable Object far cheaper than objects).
+    const json = JSON.stringify(event);
     for (const shard of this.watching) {
       let q = this.queues.get(shard);
       if (!q) {
         q = { events: [], inFlight: false };
         this.queues.set(shard, q);
       }
-      q.events.push(event);
+      q.events.push(json);
       if (q.events.length > MAX_QUEUED_EVENTS_PER_HUB) q.events.splice(0, q.events.length - MAX_QUEUED_EVENTS_PER_HUB);
       this.pump(shard);
     }
@@ -82,7 +84,7 @@ export class HubFeed {
     const epoch = this.epochs.get(shard) ?? 0;
     q.inFlight = true;
     hubStub(this.env, shard)
-      .publish(events)
+      .publish(`[${events.join(',')}]`)
       .then((keep) => {
         // The hub has no watcher left; unless it asked again meanwhile, stop sending to it.
         if (!keep && (this.epochs.get(shard) ?? 0) === epoch) this.unwatch(shard);

@@ -63,11 +63,12 @@ async function main(): Promise<number> {
     const sink = derivedAccount(opts.seed, 'sink', 0).address;
     const chainIds = new Map<string, number>();
     /** The chain's loads run again with --subscribers sockets open, per repeat. */
-    const subscribed: { burstTps: number[]; loopP50: number[]; burst: SubscriberStats[]; loop: SubscriberStats[] } = {
+    const subscribed: { burstTps: number[]; loopP50: number[]; burst: SubscriberStats[]; loop: SubscriberStats[]; cpu: Record<string, number>[] } = {
       burstTps: [],
       loopP50: [],
       burst: [],
       loop: [],
+      cpu: [],
     };
 
     const live = () => runs.filter((r) => !r.target.error);
@@ -186,7 +187,7 @@ async function main(): Promise<number> {
           const subs = await openSubscribers(chain.target.url, opts.subscribers, deadline(`opening ${opts.subscribers} sockets`, timeoutMs));
           try {
             subs.reset();
-            const b = await burst(chain, `burst with subscribers #${rep}`, opts.transfers, false);
+            const b = await burst(chain, `burst with subscribers #${rep}`, opts.transfers, true);
             await sleep(1000);
             const bs = subs.stats();
             subs.reset();
@@ -194,6 +195,7 @@ async function main(): Promise<number> {
             await sleep(1000);
             const ls = subs.stats();
             subscribed.burstTps.push(b.tps);
+            if (b.cpuMsPerTx) subscribed.cpu.push(b.cpuMsPerTx);
             subscribed.loopP50.push(l.p50Ms);
             subscribed.burst.push(bs);
             subscribed.loop.push(ls);
@@ -244,6 +246,12 @@ async function main(): Promise<number> {
     };
     process.stdout.write(`${renderReport(config, runs)}\n`);
     if (chainRun && subscribed.burst.length > 0) {
+      const cpuLine = (snaps: Record<string, number>[]) =>
+        snaps.length === 0
+          ? 'n/a'
+          : Object.keys(snaps[0])
+              .map((role) => `${role} ${median(snaps.map((x) => x[role] ?? 0)).toFixed(2)}`)
+              .join(', ');
       const pct = (s: SubscriberStats[], k: 'p50Ms' | 'p99Ms') => median(s.map((x) => x[k])).toFixed(1);
       const without = median(chainRun.burst.map((b) => b.tps));
       const withSubs = median(subscribed.burstTps);
@@ -255,6 +263,7 @@ async function main(): Promise<number> {
           `  burst throughput          ${without.toFixed(0)} tx/s without, ${withSubs.toFixed(0)} tx/s with (${((withSubs / without) * 100).toFixed(1)}%)`,
           `  closed loop p50           ${median(chainRun.closedLoop.map((c) => c.p50Ms)).toFixed(1)} ms without, ${median(subscribed.loopP50).toFixed(1)} ms with`,
           `  seal to subscriber        burst p50 ${pct(subscribed.burst, 'p50Ms')} ms, p99 ${pct(subscribed.burst, 'p99Ms')} ms; closed loop p50 ${pct(subscribed.loop, 'p50Ms')} ms, p99 ${pct(subscribed.loop, 'p99Ms')} ms`,
+          `  CPU per burst transfer    ${cpuLine(chainRun.burst.flatMap((b) => (b.cpuMsPerTx ? [b.cpuMsPerTx] : [])))} without; ${cpuLine(subscribed.cpu)} with`,
           `  newHeads received         ${got(subscribed.burst)} in the bursts, ${got(subscribed.loop)} in the closed loops; sockets closed by the chain: ${[...subscribed.burst, ...subscribed.loop].reduce((n, x) => n + x.closed, 0)}`,
         ].join('\n')}\n`,
       );

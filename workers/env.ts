@@ -21,7 +21,7 @@ export interface Env extends ChainVars, CallLimitVars {
   SETTLEMENT: DurableObjectNamespace<Settlement>;
   /** WebSocket subscriptions and HTTP filters, sharded over HUB_SHARDS hubs (durable-objects/hub.ts). */
   HUB: DurableObjectNamespace<SubscriptionHub>;
-  /** How many hubs sockets and filters are spread over (default 16). */
+  /** How many hubs sockets and filters are spread over (default 8). */
   HUB_SHARDS?: string;
   INDEX_DB: D1Database;
   STATE_SHARD_0: D1Database;
@@ -132,10 +132,10 @@ export function simulatorStub(env: Env, replica: number): SimulatorStub {
 
 export type HubStub = DurableObjectStub<SubscriptionHub>;
 
-/** Hubs in use: HUB_SHARDS, default 16, at most 256 (a filter id names its hub in one byte). */
+/** Hubs in use: HUB_SHARDS, default 8, at most 256 (a filter id names its hub in one byte). */
 export function hubShards(env: Env): number {
-  const n = Number(env.HUB_SHARDS ?? 16);
-  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 16;
+  const n = Number(env.HUB_SHARDS ?? 8);
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 8;
 }
 
 /** One of the subscription hubs, by shard number. */
