@@ -121,7 +121,7 @@ describe('ethers v6', () => {
     expect(transfers).toEqual([5n]);
     expect(calls).toContain('eth_newFilter');
     expect(calls).toContain('eth_getFilterChanges');
-    await provider.removeAllListeners();
+    await contract.removeAllListeners();
     await until(() => calls.includes('eth_uninstallFilter'), 'ethers to uninstall its filter');
     await new Promise((r) => setTimeout(r, 200));
     provider.destroy();
