@@ -52,9 +52,9 @@ export class HubFeed {
   }
 
   /** Transactions just admitted (for newPendingTransactions), kept only while some hub watches. */
-  admitted(hashes: Hex[]): void {
-    if (this.watching.size === 0 || hashes.length === 0) return;
-    this.pending.push(...hashes);
+  admitted(results: readonly ({ hash: Hex } | object)[]): void {
+    if (this.watching.size === 0) return;
+    for (const r of results) if ('hash' in r) this.pending.push(r.hash);
     if (this.pending.length > MAX_PENDING_HASHES) this.pending = this.pending.slice(-MAX_PENDING_HASHES);
   }
 

@@ -69,7 +69,7 @@ export class Sequencer extends DurableObject<Env> {
   /** Admits transactions; each answer is given only once its admission is durable. */
   async submit(txs: CheckedTransaction[]): Promise<SubmitResult[]> {
     const results = this.core.submit(txs);
-    this.hubs.admitted(results.flatMap((r) => ('hash' in r ? [r.hash] : [])));
+    this.hubs.admitted(results);
     if (results.some((r) => 'hash' in r)) {
       this.scheduleSeal();
       await this.armAlarm();
