@@ -24,8 +24,8 @@ async function bigLogs(from: number, nonce: number, count: number, size: number)
 }
 
 /** A client WebSocket to the Worker's own fetch handler, with every message it receives kept in order. */
-async function connect(opts: { read?: boolean } = {}) {
-  const res = await exports.default.fetch('http://chain/', { headers: { upgrade: 'websocket' } });
+async function connect(opts: { read?: boolean; ip?: string } = {}) {
+  const res = await exports.default.fetch('http://chain/', { headers: { upgrade: 'websocket', ...(opts.ip ? { 'cf-connecting-ip': opts.ip } : {}) } });
   expect(res.status).toBe(101);
   const ws = res.webSocket as WebSocket;
   const received: Record<string, unknown>[] = [];
@@ -180,6 +180,31 @@ describe('WebSocket JSON-RPC and subscriptions in workerd', () => {
     expect((await call('eth_subscribe', ['newHeads'])).error).toMatchObject({ code: -32601, message: 'notifications not supported' });
     c.ws.close(1000);
     bystander.ws.close(1000);
+  });
+});
+
+describe('rate limits over the socket', () => {
+  it("counts each call against the client's HTTP limit and answers -32005 past it, keeping the socket", { timeout: 120_000 }, async () => {
+    // wrangler.toml: 500 calls per 10 s per address (the upgrade is one of them), counted in windows
+    // aligned to the clock: 1,000 calls within 10 s put more than 500 in one window.
+    const c = await connect({ ip: '10.13.13.13' });
+    let refused: { code: number; message: string } | undefined;
+    let answered = 0;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const replies = await Promise.all(Array.from({ length: 10 }, () => c.request('eth_chainId')));
+      answered += replies.filter((r) => r.result === '0x7a69').length;
+      refused = replies.find((r) => r.error)?.error;
+    }
+    expect(refused).toMatchObject({ code: -32005 });
+    expect(refused?.message).toMatch(/rate limit exceeded/);
+    expect(answered).toBeLessThan(1000);
+    expect(answered).toBeGreaterThan(400);
+    expect(c.closed()).toBeUndefined();
+    // Another client is not affected.
+    const other = await connect({ ip: '10.14.14.14' });
+    expect((await other.request('eth_chainId')).result).toBe('0x7a69');
+    c.ws.close(1000);
+    other.ws.close(1000);
   });
 });
 
