@@ -99,7 +99,7 @@ export class SubscriptionHub extends DurableObject<Env> {
     if (this.shardNumber !== undefined) return this.shardNumber;
     const byName = /^hub-(\d+)$/.exec(this.ctx.id.name ?? '')?.[1];
     if (byName !== undefined) this.shardNumber = Number(byName);
-    else if (told !== undefined) {
+    else if (told !== undefined && Number.isInteger(told)) {
       this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('shard', ?)", String(told));
       this.shardNumber = told;
     } else {
