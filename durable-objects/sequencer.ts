@@ -23,12 +23,14 @@ import {
 import { unindexedBlocks } from '../core/sequencer/unindexed.ts';
 import { coreChainPort } from '../core/settlement/chainPort.ts';
 import type { ChainPort } from '../core/settlement/settler.ts';
+import { newHead } from '../core/subscriptions/events.ts';
 import type { CheckedTransaction } from '../core/tx/decodeTransaction.ts';
 import { MAX_TXPOOL_LISTED, type PoolContent } from '../core/txpool/pool.ts';
 import type { Env } from '../workers/env.ts';
 import { D1_BATCH_BYTES, FLUSH_OPERATIONS, flushOutboxEntries } from '../workers/index-db/writer.ts';
 import { provingQueue } from '../workers/prover/queue.ts';
 import { doSql } from './doSql.ts';
+import { HubFeed } from './hubFeed.ts';
 
 /** Blocks written to D1 per round of an outbox flush (fewer when their data is large: D1_BATCH_BYTES). */
 const OUTBOX_BATCH = 32;
@@ -56,6 +58,8 @@ export class Sequencer extends DurableObject<Env> {
   /** When the alarm is set for, if it is (kept in memory: one storage write per arming, not per block). */
   private alarmAt: number | undefined;
   private readonly waiters = new Map<Hex, ((r: RpcReceipt | null) => void)[]>();
+  /** Subscriptions: each sealed block pushed to the hubs that watch (hubFeed.ts), never awaited. */
+  private readonly hubs: HubFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +68,7 @@ export class Sequencer extends DurableObject<Env> {
     this.queries = new StateQueries(this.core);
     this.batchPort = coreChainPort(this.core, Date.now);
     this.prunePolicy = parsePrunePolicy(env);
+    this.hubs = new HubFeed(ctx.storage.sql, env);
     void ctx.blockConcurrencyWhile(async () => {
       await this.core.init();
       if (this.core.hasPending()) this.scheduleSeal();
@@ -76,6 +81,7 @@ export class Sequencer extends DurableObject<Env> {
   /** Admits transactions; each answer is given only once its admission is durable. */
   async submit(txs: CheckedTransaction[]): Promise<SubmitResult[]> {
     const results = this.core.submit(txs);
+    this.hubs.admitted(results);
     if (results.some((r) => 'hash' in r)) {
       this.scheduleSeal();
       await this.armAlarm();
@@ -128,6 +134,7 @@ export class Sequencer extends DurableObject<Env> {
           if (list) for (const f of [...list]) f(this.core.receipt(hash));
         }
         void this.flushOutbox();
+        this.publishToHubs(sealed);
         // A batch left open closes by age: the alarm comes back for it even if no block follows.
         const deadline = this.core.batcher.deadline();
         if (deadline !== undefined) void this.armAlarm(deadline);
@@ -145,6 +152,23 @@ export class Sequencer extends DurableObject<Env> {
     // instead of spinning: idle costs nothing.
     if (sealed && this.core.hasPending()) this.scheduleSeal();
     return sealed !== null;
+  }
+
+  // ---- subscriptions: one hook after each seal ----------------------------------------------
+
+  /** The sealed block, its logs and the hashes admitted since the last one, to the watching hubs. */
+  private publishToHubs(sealed: NonNullable<Awaited<ReturnType<SequencerCore['seal']>>>): void {
+    const sealedAt = Date.now();
+    this.hubs.publish(() => ({
+      header: newHead(sealed.header),
+      logs: (this.core.blockReceipts(BigInt(sealed.header.number)) ?? []).flatMap((r) => r.logs),
+      sealedAt,
+    }));
+  }
+
+  /** A subscription hub with watchers asks for every sealed block (durable-objects/hub.ts). */
+  watchBlocks(shard: number): void {
+    this.hubs.watch(shard);
   }
 
   /** Sets the alarm for `at` (default: one block time from now) unless it is already set earlier. */

@@ -12,8 +12,9 @@ import { startHostileReaders } from './bench/hostileReads.ts';
 import { provingFigures, provingStatus, renderProving } from './bench/proving.ts';
 import { type BenchConfig, renderReport, type TargetRuns, writeJson } from './bench/report.ts';
 import { renderSettlement, settlementFigures } from './bench/settlement.ts';
+import { openSubscribers, type SubscriberStats } from './bench/subscribers.ts';
 import { blockHeight, Cleanup, killTrackedSync, restartAnvil, startTargets, stopOwnChildren } from './bench/targets.ts';
-import { deadline } from './bench/util.ts';
+import { deadline, median, sleep } from './bench/util.ts';
 import { procfsAvailable } from './lib/procfs.ts';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -61,6 +62,14 @@ async function main(): Promise<number> {
     const clients = Array.from({ length: opts.clients }, (_, i) => derivedAccount(opts.seed, 'client', i));
     const sink = derivedAccount(opts.seed, 'sink', 0).address;
     const chainIds = new Map<string, number>();
+    /** The chain's loads run again with --subscribers sockets open, per repeat. */
+    const subscribed: { burstTps: number[]; loopP50: number[]; burst: SubscriberStats[]; loop: SubscriberStats[]; cpu: Record<string, number>[] } = {
+      burstTps: [],
+      loopP50: [],
+      burst: [],
+      loop: [],
+      cpu: [],
+    };
 
     const live = () => runs.filter((r) => !r.target.error);
     const guard = async (r: TargetRuns, phase: string, fn: () => Promise<void>) => {
@@ -171,6 +180,34 @@ async function main(): Promise<number> {
           log(`${r.target.name} closed loop #${rep}: ${res.tps.toFixed(0)} tx/s, p50 ${res.p50Ms.toFixed(1)} ms, p99 ${res.p99Ms.toFixed(1)} ms`);
         });
       }
+      const chain = live().find((r) => r.target.name === 'chain');
+      if (opts.subscribers > 0 && chain) {
+        await guard(chain, `loads with ${opts.subscribers} subscribers #${rep}`, async () => {
+          await prepare(chain, `burst and closed loop with ${opts.subscribers} WebSocket subscribers #${rep}`);
+          const subs = await openSubscribers(chain.target.url, opts.subscribers, deadline(`opening ${opts.subscribers} sockets`, timeoutMs));
+          try {
+            subs.reset();
+            const b = await burst(chain, `burst with subscribers #${rep}`, opts.transfers, true);
+            await sleep(1000);
+            const bs = subs.stats();
+            subs.reset();
+            const l = await closedLoop(chain, `closed loop with subscribers #${rep}`);
+            await sleep(1000);
+            const ls = subs.stats();
+            subscribed.burstTps.push(b.tps);
+            if (b.cpuMsPerTx) subscribed.cpu.push(b.cpuMsPerTx);
+            subscribed.loopP50.push(l.p50Ms);
+            subscribed.burst.push(bs);
+            subscribed.loop.push(ls);
+            log(
+              `chain with ${opts.subscribers} subscribers #${rep}: burst ${b.tps.toFixed(0)} tx/s, seal to subscriber p50 ${bs.p50Ms.toFixed(1)} ms p99 ${bs.p99Ms.toFixed(1)} ms ` +
+                `(${bs.heads}/${bs.expectedHeads} heads, ${bs.closed} closed); closed loop p50 ${l.p50Ms.toFixed(1)} ms, seal to subscriber p50 ${ls.p50Ms.toFixed(1)} ms p99 ${ls.p99Ms.toFixed(1)} ms`,
+            );
+          } finally {
+            await subs.close();
+          }
+        });
+      }
       if (opts.hostileReaders > 0) {
         for (const r of live()) {
           await guard(r, `closed loop with hostile reads #${rep}`, async () => {
@@ -208,6 +245,29 @@ async function main(): Promise<number> {
       hostileReaders: opts.hostileReaders,
     };
     process.stdout.write(`${renderReport(config, runs)}\n`);
+    if (chainRun && subscribed.burst.length > 0) {
+      const cpuLine = (snaps: Record<string, number>[]) =>
+        snaps.length === 0
+          ? 'n/a'
+          : Object.keys(snaps[0])
+              .map((role) => `${role} ${median(snaps.map((x) => x[role] ?? 0)).toFixed(2)}`)
+              .join(', ');
+      const pct = (s: SubscriberStats[], k: 'p50Ms' | 'p99Ms') => median(s.map((x) => x[k])).toFixed(1);
+      const without = median(chainRun.burst.map((b) => b.tps));
+      const withSubs = median(subscribed.burstTps);
+      const got = (s: SubscriberStats[]) => `${s.reduce((n, x) => n + x.heads, 0)}/${s.reduce((n, x) => n + x.expectedHeads, 0)}`;
+      process.stdout.write(
+        `${[
+          '',
+          `WebSocket subscribers (chain; ${opts.subscribers} sockets with newHeads, ${Math.ceil(opts.subscribers / 10)} also with logs; medians of ${subscribed.burst.length}):`,
+          `  burst throughput          ${without.toFixed(0)} tx/s without, ${withSubs.toFixed(0)} tx/s with (${((withSubs / without) * 100).toFixed(1)}%)`,
+          `  closed loop p50           ${median(chainRun.closedLoop.map((c) => c.p50Ms)).toFixed(1)} ms without, ${median(subscribed.loopP50).toFixed(1)} ms with`,
+          `  seal to subscriber        burst p50 ${pct(subscribed.burst, 'p50Ms')} ms, p99 ${pct(subscribed.burst, 'p99Ms')} ms; closed loop p50 ${pct(subscribed.loop, 'p50Ms')} ms, p99 ${pct(subscribed.loop, 'p99Ms')} ms`,
+          `  CPU per burst transfer    ${cpuLine(chainRun.burst.flatMap((b) => (b.cpuMsPerTx ? [b.cpuMsPerTx] : [])))} without; ${cpuLine(subscribed.cpu)} with`,
+          `  newHeads received         ${got(subscribed.burst)} in the bursts, ${got(subscribed.loop)} in the closed loops; sockets closed by the chain: ${[...subscribed.burst, ...subscribed.loop].reduce((n, x) => n + x.closed, 0)}`,
+        ].join('\n')}\n`,
+      );
+    }
     if (chainRun && provingStart && !chainRun.target.error) {
       log('chain: waiting for the proving lag to reach zero ...');
       const proving = await provingFigures(chainRun.target.url, provingStart, runStartedAt, timeoutMs);

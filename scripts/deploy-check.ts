@@ -81,6 +81,11 @@ try {
     ['Sequencer Durable Object', /env\.SEQUENCER \(Sequencer\)\s+Durable Object/.test(output)],
     ['Settlement Durable Object', /env\.SETTLEMENT \(Settlement\)\s+Durable Object/.test(output)],
     ['Simulator Durable Object', /env\.SIMULATOR \(Simulator\)\s+Durable Object/.test(output)],
+    [
+      'SubscriptionHub Durable Object (WebSockets, filters) with its migration',
+      /env\.HUB \(SubscriptionHub\)\s+Durable Object/.test(output) &&
+        (config.migrations ?? []).some((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes?.includes('SubscriptionHub')),
+    ],
     ['rate limits per address and per API key', (config.ratelimits ?? []).length >= 2],
     ['D1 index database', /env\.INDEX_DB .*D1 Database/.test(output)],
     ['D1 state shards', /env\.STATE_SHARD_0 .*D1 Database/.test(output) && /env\.STATE_SHARD_1 .*D1 Database/.test(output)],

@@ -165,6 +165,11 @@ const SIMULATOR_SCRIPT = 'edge-rollup-simulator';
 const sequencerObject = { className: 'Sequencer', useSQLite: true };
 const settlementObject = { className: 'Settlement', useSQLite: true };
 const simulatorObject = { className: 'Simulator', useSQLite: true };
+const hubObject = { className: 'SubscriptionHub', useSQLite: true };
+const EDGE_SCRIPT = 'edge-rollup';
+// The subscription hubs hold the WebSockets, so they live in the edge's process: a WebSocket upgrade
+// is not carried between processes through the dev registry (docs/decisions/0021).
+const remoteHub = { className: 'SubscriptionHub', scriptName: EDGE_SCRIPT };
 const remoteSequencer = { className: 'Sequencer', scriptName: SEQUENCER_SCRIPT };
 const remoteSettlement = { className: 'Settlement', scriptName: PROVER_SCRIPT };
 const remoteSimulator = { className: 'Simulator', scriptName: SIMULATOR_SCRIPT };
@@ -202,7 +207,7 @@ const inspector = (flag: 'sequencer-inspector-port' | 'prover-inspector-port' | 
 const sequencerHost = await tracked('sequencer', () =>
   host(
     SEQUENCER_SCRIPT,
-    { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement, SIMULATOR: remoteSimulator } },
+    { queueConsumers: undefined, durableObjects: { SEQUENCER: sequencerObject, SETTLEMENT: remoteSettlement, SIMULATOR: remoteSimulator, HUB: remoteHub } },
     inspector('sequencer-inspector-port'),
   ),
 );
@@ -216,7 +221,7 @@ const sequencerHost = await tracked('sequencer', () =>
 const proverHost = await tracked('prover', () =>
   host(
     PROVER_SCRIPT,
-    { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject, SIMULATOR: remoteSimulator } },
+    { durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: settlementObject, SIMULATOR: remoteSimulator, HUB: remoteHub } },
     inspector('prover-inspector-port'),
   ),
 );
@@ -229,7 +234,10 @@ if (proverPriority !== 0 && hostPids.prover !== undefined) lowerPriority('prover
 const simulatorHost = await tracked('simulator', () =>
   host(
     SIMULATOR_SCRIPT,
-    { queueConsumers: undefined, durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement, SIMULATOR: simulatorObject } },
+    {
+      queueConsumers: undefined,
+      durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement, SIMULATOR: simulatorObject, HUB: remoteHub },
+    },
     inspector('simulator-inspector-port'),
   ),
 );
@@ -239,16 +247,16 @@ if (simulatorPriority !== 0 && hostPids.simulator !== undefined) lowerPriority('
 // calling the Durable Objects in the other processes.
 const edge = await tracked('edge', () =>
   host(
-    'edge-rollup',
+    EDGE_SCRIPT,
     {
-      durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement, SIMULATOR: remoteSimulator },
+      durableObjects: { SEQUENCER: remoteSequencer, SETTLEMENT: remoteSettlement, SIMULATOR: remoteSimulator, HUB: hubObject },
       queueConsumers: undefined,
       unsafeDirectSockets: [{ host: '127.0.0.1', port: Number(values.port) }],
     },
     inspector('inspector-port'),
   ),
 );
-const url = await edge.unsafeGetDirectURL('edge-rollup');
+const url = await edge.unsafeGetDirectURL(EDGE_SCRIPT);
 rmSync(buildDir, { recursive: true, force: true });
 // For tools that measure the processes (npm run bench reports CPU time per role).
 console.log(

@@ -129,7 +129,8 @@ async function banner(url: string, port: number, persistDir: string, l1: LocalL1
   out.push(`ThresholdVerifier: ${l1.deployment.verifier}`);
   out.push(`L2 withdrawals:    0x0000000000000000000000000000000000008001   withdraw(address l1Recipient) payable`);
   out.push(`Claim on L1:       node scripts/claim-withdrawal.ts --tx <L2 tx hash> --wait --l1-rpc ${l1.url} --l2-rpc ${url}`);
-  out.push('', `Listening on 127.0.0.1:${port}`, `RPC URL:           ${url}`, '');
+  const wsUrl = url.replace(/^http/, 'ws');
+  out.push('', `Listening on 127.0.0.1:${port}`, `RPC URL:           ${url}`, `WebSocket:         ${wsUrl} (eth_subscribe)`, '');
   out.push('Point a client at it:');
   out.push(`  cast block-number --rpc-url ${url}`);
   out.push(`  cast send --rpc-url ${url} --private-key ${keys[0]} ${accounts[1]?.address} --value 1ether`);
@@ -137,6 +138,7 @@ async function banner(url: string, port: number, persistDir: string, l1: LocalL1
   out.push(
     `        createWalletClient({ account: privateKeyToAccount('${keys[0]}'), chain: defineChain({ id: ${chainId}, name: 'edge-rollup', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: ['${url}'] } } }), transport: http('${url}') })`,
   );
+  out.push(`  viem: createPublicClient({ transport: webSocket('${wsUrl}') }).watchBlocks({ onBlock: console.log })`);
   out.push('', 'Press Ctrl-C to stop. Output of the runtime follows.', '');
   return out.join('\n');
 }

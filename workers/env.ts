@@ -1,6 +1,7 @@
 import type { ChainVars } from '../core/chain/config.ts';
 import type { PruneVars } from '../core/sequencer/prune.ts';
 import type { CallLimitVars } from '../core/simulation/limits.ts';
+import type { SubscriptionHub } from '../durable-objects/hub.ts';
 import type { Sequencer } from '../durable-objects/sequencer.ts';
 import type { Settlement } from '../durable-objects/settlement.ts';
 import type { Simulator } from '../durable-objects/simulator.ts';
@@ -19,6 +20,10 @@ export interface Env extends ChainVars, CallLimitVars, PruneVars {
   /** How many Simulator objects the edge spreads executions over (default 4). */
   SIMULATOR_REPLICAS?: string;
   SETTLEMENT: DurableObjectNamespace<Settlement>;
+  /** WebSocket subscriptions and HTTP filters, sharded over HUB_SHARDS hubs (durable-objects/hub.ts). */
+  HUB: DurableObjectNamespace<SubscriptionHub>;
+  /** How many hubs sockets and filters are spread over (default 8). */
+  HUB_SHARDS?: string;
   INDEX_DB: D1Database;
   STATE_SHARD_0: D1Database;
   STATE_SHARD_1: D1Database;
@@ -98,6 +103,13 @@ export type PublicSequencer = Pick<
   | 'status'
 >;
 
+/** What a subscription hub asks of the sequencer: to be sent each sealed block (durable-objects/hubFeed.ts). */
+export type HubSequencer = Pick<SequencerStub, 'watchBlocks'>;
+
+export function hubSequencer(env: Env): HubSequencer {
+  return sequencerStub(env);
+}
+
 export function publicSequencer(env: Env): PublicSequencer {
   return sequencerStub(env);
 }
@@ -130,4 +142,17 @@ export function settlementStub(env: Env): DurableObjectStub<Settlement> {
 /** One of the simulators, by replica number. */
 export function simulatorStub(env: Env, replica: number): SimulatorStub {
   return env.SIMULATOR.get(env.SIMULATOR.idFromName(`simulator-${replica}`));
+}
+
+export type HubStub = DurableObjectStub<SubscriptionHub>;
+
+/** Hubs in use: HUB_SHARDS, default 8, at most 256 (a filter id names its hub in one byte). */
+export function hubShards(env: Env): number {
+  const n = Number(env.HUB_SHARDS ?? 8);
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 8;
+}
+
+/** One of the subscription hubs, by shard number. */
+export function hubStub(env: Env, shard: number): HubStub {
+  return env.HUB.get(env.HUB.idFromName(`hub-${shard}`));
 }

@@ -1,3 +1,4 @@
+import { SubscriptionHub } from '../durable-objects/hub.ts';
 import { Sequencer } from '../durable-objects/sequencer.ts';
 import { Settlement } from '../durable-objects/settlement.ts';
 import { Simulator } from '../durable-objects/simulator.ts';
@@ -6,7 +7,7 @@ import { consumeProvingJobs, recordDeadLetters } from './prover/consume.ts';
 import { PROVING_DEAD_LETTER_QUEUE, type ProvingJob } from './prover/jobs.ts';
 import { app, chainConfig } from './rpc/app.ts';
 
-export { Sequencer, Settlement, Simulator };
+export { Sequencer, Settlement, Simulator, SubscriptionHub };
 
 /**
  * The whole chain is this one Worker: `fetch` serves JSON-RPC, `scheduled` is the settlement

@@ -13,6 +13,8 @@ export interface BenchOptions {
   clients: number;
   durationS: number;
   hostileReaders: number;
+  /** WebSocket subscribers held open during an extra burst and closed loop of the chain (0: none). */
+  subscribers: number;
   repeat: number;
   json?: string;
   // environment
@@ -56,6 +58,11 @@ Flags:
   --hostile-readers N         after each closed loop, run it again while N clients each keep a
                               looping eth_call at the gas cap (50M) in flight; prints its p50/p99
                               beside the quiet one's (default 8, 0 skips the phase)
+  --subscribers N             after each burst and closed loop of the chain, run both again while N
+                              WebSocket clients each hold a newHeads subscription (every tenth also
+                              a logs one); prints the delay from a block's seal to its arrival at
+                              the subscribers (p50/p99) and the burst throughput and closed-loop
+                              latency with and without them (default 1000, 0 skips the phase)
   --repeat R                  repeats of each load; medians are reported (default 3)
   --json FILE                 also write the results (config, per-repeat, medians, ratios) as JSON
   --help                      this text
@@ -112,6 +119,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     clients: 16,
     durationS: 10,
     hostileReaders: 8,
+    subscribers: 1000,
     repeat: 3,
     seed: env.BENCH_SEED || 'edge-rollup-bench',
     timeoutS: env.BENCH_TIMEOUT_S ? positiveNumber('BENCH_TIMEOUT_S', env.BENCH_TIMEOUT_S) : 120,
@@ -170,6 +178,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
         const n = Number(v);
         if (!Number.isInteger(n) || n < 0) throw new UsageError(`--hostile-readers needs an integer >= 0, got ${String(v)}`);
         o.hostileReaders = n;
+        break;
+      }
+      case '--subscribers': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--subscribers needs an integer >= 0, got ${String(v)}`);
+        o.subscribers = n;
         break;
       }
       case '--repeat':

@@ -4,7 +4,7 @@ import { type ChainConfig, parseChainConfig } from '../../core/chain/config.ts';
 import { LimitExceededError, toErrorObject } from '../../core/errors.ts';
 import type { ProvingWait } from '../../core/settlement/settler.ts';
 import { deploymentStatus } from '../deployment.ts';
-import { type Env, settlementStub } from '../env.ts';
+import { type Env, hubShards, hubStub, settlementStub } from '../env.ts';
 import { RpcContext, submitCoalescer } from './context.ts';
 import { callCount, dispatch, parseBody } from './dispatch.ts';
 import { CLIENT_VERSION } from './methods/web3_clientVersion.ts';
@@ -28,6 +28,31 @@ export function chainConfig(env: Env): ChainConfig {
  * rate limits on every call (rateLimit.ts).
  */
 export const app = new Hono<{ Bindings: Env }>();
+
+/**
+ * WebSocket JSON-RPC on the same URL: the upgrade goes to a subscription hub (durable-objects/hub.ts)
+ * picked at random among HUB_SHARDS, or, when that one is full, to another one (up to three tries).
+ * The client is identified here as for HTTP (an unknown API key: 401) and the upgrade counts as a
+ * call. Registered before CORS: a 101 response carries no CORS headers.
+ */
+app.use('*', async (c, next) => {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return next();
+  const client = identifyClient(c.req.raw, c.env);
+  if ('status' in client) return refusalResponse(client);
+  const refused = await charge(c.env, client, 1);
+  if (refused) return refusalResponse(refused);
+  const shards = hubShards(c.env);
+  let res: Response | undefined;
+  for (let attempt = 0; attempt < Math.min(3, shards); attempt++) {
+    const shard = Math.floor(Math.random() * shards);
+    const headers = new Headers(c.req.raw.headers);
+    headers.set('x-rpc-client', JSON.stringify(client));
+    headers.set('x-hub-shard', String(shard));
+    res = await hubStub(c.env, shard).fetch(new Request(c.req.raw.url, { headers }));
+    if (res.status !== 503) return res;
+  }
+  return res ?? c.text('no subscription hub', 503);
+});
 
 app.use('*', cors({ origin: '*', allowMethods: ['POST', 'GET', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 86400 }));
 
@@ -116,7 +141,7 @@ app.get('/status', async (c) => {
   return c.json({ ...reading, edge }, 200, { 'Cache-Control': `max-age=${STATUS_TTL_MS / 1000}` });
 });
 
-app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL\n`));
+app.get('/', (c) => c.text(`${CLIENT_VERSION}: JSON-RPC over HTTP POST on this URL, or over a WebSocket (ws://) to it\n`));
 
 /**
  * Reads the body up to `limit` bytes. Past the limit the rest is drained and dropped, so the
@@ -157,7 +182,7 @@ app.post('*', async (c) => {
   const parsed = parseBody(body);
   const rest = await charge(c.env, client, callCount(parsed) - 1);
   if (rest) return refusalResponse(rest);
-  const result = await dispatch(parsed, new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p)));
+  const result = await dispatch(parsed, new RpcContext(c.env, chainConfig(c.env), (p) => c.executionCtx.waitUntil(p), { client }));
   if (result === null) return c.body(null, 204);
   return c.json(result);
 });

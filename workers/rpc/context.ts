@@ -1,5 +1,6 @@
 import type { ChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
+import type { LogFilter } from '../../core/chain/logFilter.ts';
 import { fromErrorObject, InvalidParamsError, ServerError } from '../../core/errors.ts';
 import type { SubmitResult } from '../../core/sequencer/sequencer.ts';
 import type { BlockRef } from '../../core/simulation/simulator.ts';
@@ -8,6 +9,7 @@ import { wasmRecover } from '../crypto/secp256k1.ts';
 import { type Env, type PublicSequencer, publicSequencer, type SimulatorStub, simulatorStub } from '../env.ts';
 import { IndexReader } from '../index-db/reader.ts';
 import { hash32, quantity } from './params.ts';
+import type { Client } from './rateLimit.ts';
 import { SubmitCoalescer, type SubmitPort } from './submitCoalescer.ts';
 
 /** Executions one HTTP request (a JSON-RPC batch) has in flight at once; the rest of the batch waits its turn. */
@@ -24,8 +26,23 @@ export function submitCoalescer(env: Env): SubmitCoalescer {
   return c;
 }
 
+/** What a subscription asks for (eth_subscribe's parameters, checked). */
+export type SubscriptionRequest = { kind: 'newHeads' | 'syncing' } | { kind: 'newPendingTransactions'; full: boolean } | { kind: 'logs'; filter: LogFilter };
+
+/** The WebSocket a call arrived on, when it did: what eth_subscribe and eth_unsubscribe act on. */
+export interface SocketSession {
+  subscribe(request: SubscriptionRequest): Promise<Hex>;
+  unsubscribe(id: Hex): Promise<boolean>;
+}
+
+/** Who makes the calls (filters are counted and kept per client) and, over a WebSocket, its socket. */
+export interface CallerInfo {
+  client?: Client;
+  socket?: SocketSession;
+}
+
 /**
- * Everything a method handler needs, made per HTTP request: its stub and its promises belong to
+ * Everything a method handler needs, made per HTTP request (or per WebSocket message): its stub and its promises belong to
  * the request. The one thing requests share is the submission coalescer (submitCoalescer.ts),
  * which only ever makes a call from a request whose own transaction is in it.
  */
@@ -40,11 +57,15 @@ export class RpcContext {
   readonly env: Env;
   readonly config: ChainConfig;
   private readonly waitUntil: (p: Promise<unknown>) => void;
+  readonly client: Client;
+  readonly socket: SocketSession | undefined;
 
-  constructor(env: Env, config: ChainConfig, waitUntil: (p: Promise<unknown>) => void) {
+  constructor(env: Env, config: ChainConfig, waitUntil: (p: Promise<unknown>) => void, caller: CallerInfo = {}) {
     this.env = env;
     this.config = config;
     this.waitUntil = waitUntil;
+    this.client = caller.client ?? { kind: 'address', id: 'unknown' };
+    this.socket = caller.socket;
     this.index = new IndexReader(env, config);
     this.sequencer = publicSequencer(env);
   }

@@ -8,7 +8,8 @@ import type { RpcContext } from '../context.ts';
 import { address, expectParams, hash32 } from '../params.ts';
 import type { Handler } from './types.ts';
 
-function parseFilter(v: unknown): { filter: LogFilter; fromBlock?: unknown; toBlock?: unknown; blockHash?: Hex } {
+/** An eth_getLogs filter object, checked (also eth_newFilter's and the logs subscription's). */
+export function parseFilter(v: unknown): { filter: LogFilter; fromBlock?: unknown; toBlock?: unknown; blockHash?: Hex } {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidParamsError('invalid filter: expected an object');
   const o = v as Record<string, unknown>;
   const rawAddresses = o.address === undefined || o.address === null ? [] : Array.isArray(o.address) ? o.address : [o.address];

@@ -17,6 +17,8 @@ import { eth_getBlockReceipts } from './eth_getBlockReceipts.ts';
 import { eth_getBlockTransactionCountByHash } from './eth_getBlockTransactionCountByHash.ts';
 import { eth_getBlockTransactionCountByNumber } from './eth_getBlockTransactionCountByNumber.ts';
 import { eth_getCode } from './eth_getCode.ts';
+import { eth_getFilterChanges } from './eth_getFilterChanges.ts';
+import { eth_getFilterLogs } from './eth_getFilterLogs.ts';
 import { eth_getLogs } from './eth_getLogs.ts';
 import { eth_getProof } from './eth_getProof.ts';
 import { eth_getRawTransactionByHash } from './eth_getRawTransactionByHash.ts';
@@ -27,9 +29,15 @@ import { eth_getTransactionByHash } from './eth_getTransactionByHash.ts';
 import { eth_getTransactionCount } from './eth_getTransactionCount.ts';
 import { eth_getTransactionReceipt } from './eth_getTransactionReceipt.ts';
 import { eth_maxPriorityFeePerGas } from './eth_maxPriorityFeePerGas.ts';
+import { eth_newBlockFilter } from './eth_newBlockFilter.ts';
+import { eth_newFilter } from './eth_newFilter.ts';
+import { eth_newPendingTransactionFilter } from './eth_newPendingTransactionFilter.ts';
 import { eth_sendRawTransaction } from './eth_sendRawTransaction.ts';
 import { eth_sendRawTransactionSync } from './eth_sendRawTransactionSync.ts';
+import { eth_subscribe } from './eth_subscribe.ts';
 import { eth_syncing } from './eth_syncing.ts';
+import { eth_uninstallFilter } from './eth_uninstallFilter.ts';
+import { eth_unsubscribe } from './eth_unsubscribe.ts';
 import { net_listening } from './net_listening.ts';
 import { net_version } from './net_version.ts';
 import { rollup_getTransactionStatus } from './rollup_getTransactionStatus.ts';
@@ -83,5 +91,13 @@ export const methods: Record<string, Handler> = {
   net_version,
   rollup_getTransactionStatus,
   rollup_getWithdrawalProof,
+  eth_getFilterChanges,
+  eth_getFilterLogs,
+  eth_newBlockFilter,
+  eth_newFilter,
+  eth_newPendingTransactionFilter,
+  eth_subscribe,
+  eth_uninstallFilter,
+  eth_unsubscribe,
   web3_clientVersion,
 };
