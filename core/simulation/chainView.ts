@@ -4,6 +4,7 @@ import { ServerError } from '../errors.ts';
 import type { BlockEnv } from '../execution/executeBlock.ts';
 import type { IndexPayload } from '../sequencer/sequencer.ts';
 import { type AccountRecord, EMPTY_TRIE_ROOT, type StateReader } from '../state/types.ts';
+import { retryRead } from '../storage/retry.ts';
 
 /** A sealed block the D1 index does not hold yet, as the sequencer hands it out: JSON as stored. */
 export interface UnindexedBlock {
@@ -29,23 +30,12 @@ export interface IndexedState {
   header(block: number): Promise<RpcBlockHeader | null>;
 }
 
-/** Attempts of one index read: D1 reads fail now and then (locally: SQLITE_BUSY while another process writes). */
-const INDEX_READ_ATTEMPTS = 4;
-
-/** The index port with transient failures retried after 10, 40 and 160 ms; the last failure is thrown. */
+/** The index port with transient failures retried (core/storage/retry.ts); the last failure is thrown. */
 export function retryingIndex(index: IndexedState): IndexedState {
   const retried =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await fn(...args);
-        } catch (e) {
-          if (attempt >= INDEX_READ_ATTEMPTS) throw e;
-          await new Promise((r) => setTimeout(r, 10 * 4 ** (attempt - 1)));
-        }
-      }
-    };
+    (...args: A): Promise<R> =>
+      retryRead(() => fn(...args));
   return {
     account: retried(index.account.bind(index)),
     storage: retried(index.storage.bind(index)),

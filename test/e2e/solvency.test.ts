@@ -8,15 +8,17 @@
  *
  * "All L2 ETH" is the balance of every address that ever appeared on the chain: deposit
  * recipients (every DepositInitiated log of the bridge), the sender and recipient of every
- * transaction of every block, every block's fee recipient, and the withdrawals system contract
+ * transaction of every block, every block's fee recipient, every predeployed contract (the
+ * standard contracts of core/chain/standardContracts.ts), and the withdrawals system contract
  * (which holds withdrawn ETH forever: it is out of circulation). Why that set is complete: the
- * genesis holds no ETH (its state root is the root of the predeploys alone, checked below); there
- * is no block reward; a deposit credits its recipient; a transaction moves ETH from its sender to
- * its recipient and the priority fee to the block's fee recipient (the base fee is burnt); and any
- * other movement needs contract code, of which the chain has only the withdrawals contract (no
- * function of it sends ETH) because the run creates no contract and delegates no EOA (checked for
- * every transaction). The test also checks conservation exactly: the set's balances plus the burnt
- * base fees equal the deposits, so no wei can sit outside the set.
+ * genesis holds no ETH (its state root is the root of the predeploys alone, each with a zero
+ * balance, checked below); there is no block reward; a deposit credits its recipient; a transaction
+ * moves ETH from its sender to its recipient and the priority fee to the block's fee recipient (the
+ * base fee is burnt); and any other movement needs contract code, of which the chain has only the
+ * predeploys, because the run creates no contract and delegates no EOA (checked for every
+ * transaction), and it calls none of them but the withdrawals contract (no function of it sends
+ * ETH). The test also checks conservation exactly: the set's balances plus the burnt base fees
+ * equal the deposits, so no wei can sit outside the set.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +42,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { L2_WITHDRAWALS_ADDRESS } from '../../core/bridge/withdrawals.ts';
 import { parseChainConfig } from '../../core/chain/config.ts';
-import { buildGenesis } from '../../core/sequencer/genesis.ts';
+import { buildGenesis, predeploys } from '../../core/sequencer/genesis.ts';
 import { bridgeAbi } from '../../core/settlement/l1Abi.ts';
 import { l1Clients } from '../../scripts/lib/l1.ts';
 import { type LocalChain, startChain } from '../../scripts/lib/localChain.ts';
@@ -134,24 +136,30 @@ describe('bridge solvency on a chain funded only by deposits', () => {
       settlement: { ready: true, operator, trustedProvers: [prover] },
     });
     // The genesis holds the predeployed system contracts and nothing else: its state root is theirs alone.
-    const genesis = await buildGenesis(parseChainConfig(workerVars(CHAIN_VARS)));
-    expect(genesis.diff.accounts.size).toBe(1);
+    const config = parseChainConfig(workerVars(CHAIN_VARS));
+    const genesis = await buildGenesis(config);
+    const predeployed = predeploys(config.chainId).map((p) => getAddress(p.address));
+    expect([...genesis.diff.accounts.keys()].map((a) => getAddress(a)).sort()).toEqual([...predeployed].sort());
+    expect([...genesis.diff.accounts.values()].every((a) => a?.balance === 0n)).toBe(true);
     expect((await l2.getBlock({ blockNumber: 0n })).stateRoot).toBe(genesis.header.stateRoot);
 
     const ledgers: Ledger[] = [];
     /** Reads both chains and checks the invariant; called only when no deposit is still on its way. */
     async function check(stage: string): Promise<Ledger> {
       const block = await l2.getBlockNumber();
-      const seen = new Set<Address>([getAddress(L2_WITHDRAWALS_ADDRESS)]);
+      const seen = new Set<Address>([getAddress(L2_WITHDRAWALS_ADDRESS), ...predeployed]);
       let burnt = 0n;
       for (let n = 0n; n <= block; n++) {
         const b = await l2.getBlock({ blockNumber: n, includeTransactions: true });
         seen.add(getAddress(b.miner));
         burnt += b.gasUsed * (b.baseFeePerGas ?? 0n);
         for (const tx of b.transactions) {
-          // No contract creation and no EIP-7702 delegation: the only code is the withdrawals contract.
+          // No contract creation, no EIP-7702 delegation, and no call of a predeploy but the
+          // withdrawals contract: no code runs that could move ETH outside the set.
           expect(tx.to, `${stage}: transaction ${tx.hash} creates a contract`).not.toBeNull();
           expect(tx.type, `${stage}: transaction ${tx.hash}`).not.toBe('eip7702');
+          const callee = getAddress(tx.to as Address);
+          expect(callee === getAddress(L2_WITHDRAWALS_ADDRESS) || !predeployed.includes(callee), `${stage}: transaction ${tx.hash} calls ${callee}`).toBe(true);
           seen.add(getAddress(tx.from));
           seen.add(getAddress(tx.to as Address));
         }

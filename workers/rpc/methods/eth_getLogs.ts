@@ -3,6 +3,7 @@ import { type LogFilter, logSize, MAX_LOG_ADDRESSES, MAX_LOG_TOPIC_ALTERNATIVES,
 import type { RpcLog } from '../../../core/chain/types.ts';
 import { fromErrorObject, InvalidParamsError, LimitExceededError, ServerError } from '../../../core/errors.ts';
 import { checkLogResults, MAX_LOG_BLOCK_RANGE, MAX_LOG_RESULTS } from '../../../core/sequencer/logs.ts';
+import { retryRead } from '../../../core/storage/retry.ts';
 import { blockByHash } from '../blocks.ts';
 import type { RpcContext } from '../context.ts';
 import { address, expectParams, hash32 } from '../params.ts';
@@ -37,10 +38,15 @@ export function parseFilter(v: unknown): { filter: LogFilter; fromBlock?: unknow
   };
 }
 
-/** Indexed blocks from D1; a failed read is an error, never a reason to scan the range elsewhere. */
+/**
+ * Indexed blocks from D1, a failing read retried a few times (core/storage/retry.ts); one that keeps
+ * failing is an error, never a reason to scan the range elsewhere.
+ */
 async function indexedLogs(c: RpcContext, from: bigint, to: bigint, filter: LogFilter): Promise<RpcLog[]> {
   try {
-    return await c.index.logs({ fromBlock: Number(from), toBlock: Number(to), addresses: filter.addresses, topics: filter.topics, limit: MAX_LOG_RESULTS });
+    return await retryRead(() =>
+      c.index.logs({ fromBlock: Number(from), toBlock: Number(to), addresses: filter.addresses, topics: filter.topics, limit: MAX_LOG_RESULTS }),
+    );
   } catch (e) {
     console.warn('eth_getLogs: D1 read failed:', String(e));
     throw new ServerError('log index unavailable: retry later');
