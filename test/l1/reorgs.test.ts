@@ -24,7 +24,9 @@ const FINALITY_DEPTH = 2 * SLOTS;
 const finalitySetup = () => setup({ anvilArgs: ['--slots-in-an-epoch', String(SLOTS)] });
 
 const rpc = (s: Setup, method: string, params: unknown[]) => s.l1.publicClient.request({ method: method as never, params: params as never });
-const head = (s: Setup) => s.l1.publicClient.getBlockNumber();
+// cacheTime 0: viem answers getBlockNumber from a cache for its polling interval, and a stale head
+// here would point a reorg at the wrong blocks.
+const head = (s: Setup) => s.l1.publicClient.getBlockNumber({ cacheTime: 0 });
 const finalized = async (s: Setup) => (await s.l1.publicClient.getBlock({ blockTag: 'finalized' })).number;
 /** Mines blocks until everything mined so far is final. */
 const finalize = (s: Setup) => s.test.mine({ blocks: FINALITY_DEPTH });
