@@ -9,7 +9,7 @@ import { ExecutionRevertedError, ExecutionTimeoutError, InvalidParamsError, RpcE
 import { OverlayStateManager } from '../state/overlayState.ts';
 import { EMPTY_CODE_HASH, type StateReader } from '../state/types.ts';
 import { ethereumjsReason } from './errors.ts';
-import { type BlockEnv, type BlockHashLookup, Executor, envBlock } from './executeBlock.ts';
+import { type BlockEnv, type BlockHashLookup, Executor, envBlock, type TxContext, type TxObserver } from './executeBlock.ts';
 
 /** A call object as eth_call / eth_estimateGas take it, already parsed. */
 export interface CallRequest {
@@ -32,6 +32,8 @@ export interface CallOutcome {
 }
 
 const ZERO_ADDRESS: Hex = '0x0000000000000000000000000000000000000000';
+/** What observers of a call see as its hash: a call is unsigned and has none. */
+const NO_HASH: Hex = `0x${'00'.repeat(32)}`;
 
 const PANIC_REASONS: Record<number, string> = {
   0: 'generic panic',
@@ -155,7 +157,7 @@ export async function simulate(
   reader: StateReader,
   blockHash: BlockHashLookup,
   req: CallRequest,
-  opts: { gasLimit?: bigint; reportAccessList?: boolean; executor?: Executor } = {},
+  opts: { gasLimit?: bigint; reportAccessList?: boolean; executor?: Executor; observer?: TxObserver } = {},
 ): Promise<CallOutcome> {
   const hasFees = req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined;
   const callEnv: BlockEnv = hasFees ? env : { ...env, baseFeePerGas: 0n };
@@ -173,6 +175,8 @@ export async function simulate(
     throw new InvalidParamsError(`invalid call: ${ethereumjsReason(e).split(' (tx type=')[0]}`);
   }
   let result: RunTxResult;
+  const ctx: TxContext | undefined = opts.observer && { vm, tx, hash: NO_HASH, index: 0, env: callEnv };
+  if (ctx) await opts.observer?.before(ctx);
   try {
     result = await runTx(vm, {
       tx,
@@ -184,10 +188,12 @@ export async function simulate(
       reportAccessList: opts.reportAccessList,
     });
   } catch (e) {
+    if (ctx) await opts.observer?.after(ctx, undefined);
     // Our own errors (a time limit, a failed state read) pass through as they are.
     if (e instanceof RpcError) throw e;
     throw new ServerError(ethereumjsReason(e));
   }
+  if (ctx) await opts.observer?.after(ctx, result);
   return { result, returnData: bytesToHex(result.execResult.returnValue) };
 }
 

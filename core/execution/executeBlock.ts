@@ -69,6 +69,27 @@ export interface BlockInput {
   txs: ExecutableTx[];
 }
 
+/** What an observer of one transaction's execution is given. */
+export interface TxContext {
+  vm: VM;
+  tx: TypedTransaction;
+  hash: Hex;
+  /** The transaction's position among the block's executed transactions (0 for a call). */
+  index: number;
+  env: BlockEnv;
+}
+
+/**
+ * Watches transactions as a block or a call executes them: tracers (core/tracing) subscribe to the
+ * EVM's events (`vm.evm.events`: step, beforeMessage, afterMessage, newContract) in `before` and
+ * unsubscribe in `after`. `after` gets no result when the transaction did not run (dropped, or the
+ * run threw). Observers see the state through `vm.stateManager`; they must not change it.
+ */
+export interface TxObserver {
+  before(ctx: TxContext): void | Promise<void>;
+  after(ctx: TxContext, result: RunTxResult | undefined): void | Promise<void>;
+}
+
 /** Recent block hashes for the BLOCKHASH opcode (the previous 256 blocks); calls may look them up asynchronously. */
 export type BlockHashLookup = (number: bigint) => Hex | undefined | Promise<Hex | undefined>;
 
@@ -156,6 +177,7 @@ export async function executeBlock(
   blockHash: BlockHashLookup,
   executor: Executor = new Executor(config),
   budget?: ComputeMeter,
+  observer?: TxObserver,
 ): Promise<BlockExecution> {
   const vm = await executor.prepare(reader, blockHash);
   budget?.attach(vm);
@@ -213,9 +235,12 @@ export async function executeBlock(
       // Kept open until the weight is known: a transaction over the budget leaves no trace.
       await state.checkpoint();
     }
+    const ctx: TxContext | undefined = observer && { vm, tx, hash: t.hash, index: included.length, env };
+    if (ctx) await observer?.before(ctx);
     try {
       result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });
     } catch (e) {
+      if (ctx) await observer?.after(ctx, undefined);
       // runTx reverts only the innermost checkpoint when execution throws: undo the rest (the nonce
       // bump, the gas debit, any write), so that a dropped transaction leaves no trace in the block
       // and its sender's nonce stays free.
@@ -232,12 +257,14 @@ export async function executeBlock(
       const weight = result.totalGasSpent + budget.extra;
       if (weighted + weight > budget.limit) {
         while (state.depth > depth) await state.revert();
+        if (ctx) await observer?.after(ctx, undefined);
         overBudget(t, new ComputeBudgetExceeded(budget.limit).message);
         continue;
       }
       await state.commit();
       weighted += weight;
     }
+    if (ctx) await observer?.after(ctx, result);
     gasUsed += result.totalGasSpent;
     const tip = 'maxPriorityFeePerGas' in tx ? tx.maxPriorityFeePerGas : tx.gasPrice - env.baseFeePerGas;
     const effectiveTip = minBigInt(tip, maxFee - env.baseFeePerGas);
