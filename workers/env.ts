@@ -28,7 +28,7 @@ export interface Env extends ChainVars, CallLimitVars, PruneVars {
   STATE_SHARD_0: D1Database;
   STATE_SHARD_1: D1Database;
   TRACES: R2Bucket;
-  PROVING_QUEUE: Queue<import('./prover/jobs.ts').ProvingJob>;
+  PROVING_QUEUE: Queue<import('../core/proving/job.ts').ProvingJob>;
   /** JSON-RPC calls per client address, and per API key (workers/rpc/rateLimit.ts). */
   RPC_RATE_LIMIT: RateLimit;
   RPC_KEY_RATE_LIMIT: RateLimit;

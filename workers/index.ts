@@ -1,10 +1,11 @@
+import type { ProvingJob } from '../core/proving/job.ts';
 import { SubscriptionHub } from '../durable-objects/hub.ts';
 import { Sequencer } from '../durable-objects/sequencer.ts';
 import { Settlement } from '../durable-objects/settlement.ts';
 import { Simulator } from '../durable-objects/simulator.ts';
 import { type Env, sequencerStub, settlementStub } from './env.ts';
 import { consumeProvingJobs, recordDeadLetters } from './prover/consume.ts';
-import { PROVING_DEAD_LETTER_QUEUE, type ProvingJob } from './prover/jobs.ts';
+import { PROVING_DEAD_LETTER_QUEUE } from './prover/jobs.ts';
 import { app, chainConfig } from './rpc/app.ts';
 
 export { Sequencer, Settlement, Simulator, SubscriptionHub };

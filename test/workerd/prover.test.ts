@@ -2,10 +2,10 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { keccakHex } from '../../core/chain/keccak.ts';
+import type { ProvingJob } from '../../core/proving/job.ts';
 import { decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
 import { sequencerStub } from '../../workers/env.ts';
 import worker from '../../workers/index.ts';
-import type { ProvingJob } from '../../workers/prover/jobs.ts';
 import { result, signedTransfer } from './rpc.ts';
 
 async function proofOf(block: number, timeoutMs = 15_000) {

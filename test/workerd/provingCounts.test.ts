@@ -5,12 +5,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
+import type { ProvingJob } from '../../core/proving/job.ts';
 import { indexMigrations } from '../../migrations/index.ts';
 import { sequencerStub } from '../../workers/env.ts';
 import worker from '../../workers/index.ts';
 import { migrate } from '../../workers/index-db/migrate.ts';
 import { IndexReader } from '../../workers/index-db/reader.ts';
-import type { ProvingJob } from '../../workers/prover/jobs.ts';
 import { STATUS_TTL_MS } from '../../workers/rpc/app.ts';
 import { result, signedTransfer } from './rpc.ts';
 

@@ -1,5 +1,6 @@
 import type { ChainConfig } from '../../core/chain/config.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
+import type { ProvingJob } from '../../core/proving/job.ts';
 import { reexecuteBlock } from '../../core/proving/reexecute.ts';
 import { signStatement, statementFor } from '../../core/proving/statement.ts';
 import { decodeTrace, TraceFormatError } from '../../core/proving/trace.ts';
@@ -7,7 +8,6 @@ import { indexMigrations } from '../../migrations/index.ts';
 import { wasmRecover } from '../crypto/secp256k1.ts';
 import type { Env } from '../env.ts';
 import { migrate } from '../index-db/migrate.ts';
-import type { ProvingJob } from './jobs.ts';
 import { proverKey, proverKeyCheck } from './key.ts';
 import { injectedFailure } from './queue.ts';
 

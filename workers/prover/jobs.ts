@@ -1,3 +1,2 @@
-export { type ProvingJob, traceKey } from '../../core/proving/job.ts';
-
+/** The dead-letter queue of proving jobs, as wrangler.toml names it: the consumer tells its messages apart by it. */
 export const PROVING_DEAD_LETTER_QUEUE = 'edge-rollup-proving-dlq';
