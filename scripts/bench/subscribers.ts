@@ -31,6 +31,8 @@ export interface SubscriberStats {
 export type SubscriberPriority = 'idle' | number;
 
 export interface Subscribers {
+  /** The subscribers' process. */
+  pid: number;
   /** Starts a measurement window: counts and delays from now on. */
   reset(): void;
   stats(): Promise<SubscriberStats>;
@@ -85,6 +87,7 @@ export async function openSubscribers(httpUrl: string, n: number, priority: Subs
   }
   let cpuAtReset = 0;
   return {
+    pid,
     reset() {
       cpuAtReset = cpuMsOf(pid);
       ask({ type: 'reset' });
