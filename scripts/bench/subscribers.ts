@@ -73,10 +73,13 @@ export async function openSubscribers(httpUrl: string, n: number, priority: Subs
   });
   const next = () => new Promise<ClientsReply>((resolve) => replies.push(resolve));
   const ask = (m: ClientsRequest) => child.send(m);
+  let answered = false;
   const first = await Promise.race([
-    next(),
+    next().finally(() => {
+      answered = true;
+    }),
     (async (): Promise<ClientsReply> => {
-      while (Date.now() <= deadline.at && !exited) await sleep(250);
+      while (Date.now() <= deadline.at && !exited && !answered) await sleep(250);
       return { type: 'failed', message: `timed out: ${deadline.what}` };
     })(),
   ]);
