@@ -293,12 +293,13 @@ export class SubscriptionHub extends DurableObject<Env> {
     }
     for (const event of events) {
       const json = new EventJson(event);
+      const now = Date.now();
       const fullTxs = wantFull && event.pending.length > 0 ? await this.pendingTransactions(event.pending) : undefined;
       for (const [ws, subs] of subsOf) {
         if (!this.states.has(ws)) continue;
         const messages = messagesFor(event, subs, json, fullTxs);
         if (messages.length === 0) continue;
-        const refusal = this.overBudget(ws, messages);
+        const refusal = this.overBudget(ws, messages, now);
         if (refusal) {
           this.drop(ws, CLOSE_TOO_SLOW, refusal);
           continue;
@@ -312,10 +313,9 @@ export class SubscriptionHub extends DurableObject<Env> {
   }
 
   /** Why `ws` may not be sent `messages` (its client cannot keep up), or null. */
-  private overBudget(ws: WebSocket, messages: string[]): string | null {
+  private overBudget(ws: WebSocket, messages: string[], now: number): string | null {
     const unsent = (ws as { bufferedAmount?: number }).bufferedAmount;
     if (typeof unsent === 'number' && unsent > MAX_UNSENT_BYTES) return `client too slow: more than ${MAX_UNSENT_BYTES} bytes unread`;
-    const now = Date.now();
     let w = this.sentBytes.get(ws);
     if (!w || now - w.windowStart >= NOTIFICATION_WINDOW_MS) {
       w = { windowStart: now, bytes: 0 };

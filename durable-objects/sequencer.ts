@@ -161,7 +161,9 @@ export class Sequencer extends DurableObject<Env> {
     const sealedAt = Date.now();
     this.hubs.publish(() => ({
       header: newHead(sealed.header),
-      logs: (this.core.blockReceipts(BigInt(sealed.header.number)) ?? []).flatMap((r) => r.logs),
+      // An empty bloom means no logs (each log sets its address's bits): a block of plain transfers
+      // skips reading its receipts back.
+      logs: /^0x0*$/.test(sealed.header.logsBloom) ? [] : (this.core.blockReceipts(BigInt(sealed.header.number)) ?? []).flatMap((r) => r.logs),
       sealedAt,
     }));
   }

@@ -63,8 +63,16 @@ async function main(): Promise<number> {
     const sink = derivedAccount(opts.seed, 'sink', 0).address;
     const chainIds = new Map<string, number>();
     /** The chain's loads run again with --subscribers sockets open, per repeat. */
-    const subscribed: { burstTps: number[]; loopP50: number[]; burst: SubscriberStats[]; loop: SubscriberStats[]; cpu: Record<string, number>[] } = {
+    const subscribed: {
+      burstTps: number[];
+      transfers: number[];
+      loopP50: number[];
+      burst: SubscriberStats[];
+      loop: SubscriberStats[];
+      cpu: Record<string, number>[];
+    } = {
       burstTps: [],
+      transfers: [],
       loopP50: [],
       burst: [],
       loop: [],
@@ -184,17 +192,23 @@ async function main(): Promise<number> {
       if (opts.subscribers > 0 && chain) {
         await guard(chain, `loads with ${opts.subscribers} subscribers #${rep}`, async () => {
           await prepare(chain, `burst and closed loop with ${opts.subscribers} WebSocket subscribers #${rep}`);
-          const subs = await openSubscribers(chain.target.url, opts.subscribers, deadline(`opening ${opts.subscribers} sockets`, timeoutMs));
+          const subs = await openSubscribers(
+            chain.target.url,
+            opts.subscribers,
+            opts.subscriberPriority,
+            deadline(`opening ${opts.subscribers} sockets`, timeoutMs),
+          );
           try {
             subs.reset();
             const b = await burst(chain, `burst with subscribers #${rep}`, opts.transfers, true);
             await sleep(1000);
-            const bs = subs.stats();
+            const bs = await subs.stats();
             subs.reset();
             const l = await closedLoop(chain, `closed loop with subscribers #${rep}`);
             await sleep(1000);
-            const ls = subs.stats();
+            const ls = await subs.stats();
             subscribed.burstTps.push(b.tps);
+            subscribed.transfers.push(b.transfers);
             if (b.cpuMsPerTx) subscribed.cpu.push(b.cpuMsPerTx);
             subscribed.loopP50.push(l.p50Ms);
             subscribed.burst.push(bs);
@@ -256,6 +270,23 @@ async function main(): Promise<number> {
       const without = median(chainRun.burst.map((b) => b.tps));
       const withSubs = median(subscribed.burstTps);
       const got = (s: SubscriberStats[]) => `${s.reduce((n, x) => n + x.heads, 0)}/${s.reduce((n, x) => n + x.expectedHeads, 0)}`;
+      /**
+       * CPU per notification in the bursts: the subscribers' own process (not the chain's), and the
+       * rise of the edge's (where the hubs run locally) over the bursts without subscribers.
+       */
+      const perNotification = (): string[] => {
+        const notes = subscribed.burst.map((s) => s.heads + s.logs);
+        const clientUs = subscribed.burst.flatMap((s, i) => (s.clientCpuMs !== undefined && notes[i] > 0 ? [(s.clientCpuMs * 1000) / notes[i]] : []));
+        const edgeWithout = median(chainRun.burst.flatMap((b) => (b.cpuMsPerTx?.edge !== undefined ? [b.cpuMsPerTx.edge] : [])));
+        const hubUs = subscribed.cpu.flatMap((c, i) =>
+          c.edge !== undefined && notes[i] > 0 && Number.isFinite(edgeWithout) ? [((c.edge - edgeWithout) * 1000 * subscribed.transfers[i]) / notes[i]] : [],
+        );
+        const priority = opts.subscriberPriority === 'idle' ? 'SCHED_IDLE' : `niceness ${opts.subscriberPriority}`;
+        return [
+          `  notifications per burst   ${median(notes).toFixed(0)} (${(median(notes) / median(subscribed.transfers)).toFixed(1)} per transfer)`,
+          `  CPU per notification      hubs (edge's rise over the run without) ${hubUs.length ? median(hubUs).toFixed(1) : 'n/a'} us; subscriber clients (own process, ${priority}, not counted above) ${clientUs.length ? median(clientUs).toFixed(1) : 'n/a'} us`,
+        ];
+      };
       process.stdout.write(
         `${[
           '',
@@ -265,6 +296,7 @@ async function main(): Promise<number> {
           `  seal to subscriber        burst p50 ${pct(subscribed.burst, 'p50Ms')} ms, p99 ${pct(subscribed.burst, 'p99Ms')} ms; closed loop p50 ${pct(subscribed.loop, 'p50Ms')} ms, p99 ${pct(subscribed.loop, 'p99Ms')} ms`,
           `  CPU per burst transfer    ${cpuLine(chainRun.burst.flatMap((b) => (b.cpuMsPerTx ? [b.cpuMsPerTx] : [])))} without; ${cpuLine(subscribed.cpu)} with`,
           `  newHeads received         ${got(subscribed.burst)} in the bursts, ${got(subscribed.loop)} in the closed loops; sockets closed by the chain: ${[...subscribed.burst, ...subscribed.loop].reduce((n, x) => n + x.closed, 0)}`,
+          ...perNotification(),
         ].join('\n')}\n`,
       );
     }

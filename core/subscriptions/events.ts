@@ -45,9 +45,17 @@ export function randomId(random: (bytes: Uint8Array) => void): Hex {
   return `0x${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}` as Hex;
 }
 
+/** What every `eth_subscription` message starts with, up to the subscription id. */
+const NOTIFICATION_HEAD = '{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"';
+
+/** What follows the subscription id in a message carrying `resultJson` (and `extra` fields beside it). */
+function notificationTail(resultJson: string, extra = ''): string {
+  return `","result":${resultJson}${extra}}}`;
+}
+
 /** One `eth_subscription` message, serialized; `result` is already JSON. */
 export function notification(subscription: Hex, resultJson: string, extra = ''): string {
-  return `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${subscription}","result":${resultJson}${extra}}}`;
+  return NOTIFICATION_HEAD + subscription + notificationTail(resultJson, extra);
 }
 
 /**
@@ -60,12 +68,12 @@ export function notification(subscription: Hex, resultJson: string, extra = ''):
 export function messagesFor(event: ChainEvent, subs: Subscription[], cache: EventJson, pendingTxs?: Map<Hex, string>): string[] {
   const out: string[] = [];
   for (const s of subs) {
-    if (s.kind === 'newHeads') out.push(notification(s.id, cache.header(), `,"sealedAt":${event.sealedAt}`));
+    if (s.kind === 'newHeads') out.push(NOTIFICATION_HEAD + s.id + cache.headTail());
   }
   for (const s of subs) {
     if (s.kind !== 'logs') continue;
     event.logs.forEach((log, i) => {
-      if (!s.filter || matchesLog(log, s.filter)) out.push(notification(s.id, cache.log(i)));
+      if (!s.filter || matchesLog(log, s.filter)) out.push(NOTIFICATION_HEAD + s.id + cache.logTail(i));
     });
   }
   for (const s of subs) {
@@ -81,10 +89,16 @@ export function messagesFor(event: ChainEvent, subs: Subscription[], cache: Even
   return out;
 }
 
-/** The JSON of an event's parts, made once per event however many sockets receive them. */
+/**
+ * The JSON of an event's parts, made once per event however many sockets receive them: each
+ * socket's message is then the shared head, its subscription id and the shared tail, one
+ * concatenation (no serialization per socket).
+ */
 export class EventJson {
   private headerJson: string | undefined;
+  private headTailJson: string | undefined;
   private readonly logJson: (string | undefined)[] = [];
+  private readonly logTailJson: (string | undefined)[] = [];
   private readonly event: ChainEvent;
   constructor(event: ChainEvent) {
     this.event = event;
@@ -96,5 +110,15 @@ export class EventJson {
   log(i: number): string {
     this.logJson[i] ??= JSON.stringify(this.event.logs[i]);
     return this.logJson[i] as string;
+  }
+  /** A newHeads message after the subscription id: the header and `sealedAt`. */
+  headTail(): string {
+    this.headTailJson ??= notificationTail(this.header(), `,"sealedAt":${this.event.sealedAt}`);
+    return this.headTailJson;
+  }
+  /** A logs message after the subscription id: log `i`. */
+  logTail(i: number): string {
+    this.logTailJson[i] ??= notificationTail(this.log(i));
+    return this.logTailJson[i] as string;
   }
 }

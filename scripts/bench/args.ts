@@ -15,6 +15,8 @@ export interface BenchOptions {
   hostileReaders: number;
   /** WebSocket subscribers held open during an extra burst and closed loop of the chain (0: none). */
   subscribers: number;
+  /** CPU priority of the subscribers' own process (they stand for clients on other machines). */
+  subscriberPriority: 'idle' | number;
   repeat: number;
   json?: string;
   // environment
@@ -63,6 +65,10 @@ Flags:
                               a logs one); prints the delay from a block's seal to its arrival at
                               the subscribers (p50/p99) and the burst throughput and closed-loop
                               latency with and without them (default 1000, 0 skips the phase)
+  --subscriber-priority P     CPU priority of the subscribers' own process: idle (the default:
+                              Linux's SCHED_IDLE, they run on cores the chain leaves free, as
+                              clients on other machines would) or a niceness 0..19 (0: as the
+                              chain); their CPU is reported apart from the chain's
   --repeat R                  repeats of each load; medians are reported (default 3)
   --json FILE                 also write the results (config, per-repeat, medians, ratios) as JSON
   --help                      this text
@@ -120,6 +126,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     durationS: 10,
     hostileReaders: 8,
     subscribers: 1000,
+    subscriberPriority: 'idle',
     repeat: 3,
     seed: env.BENCH_SEED || 'edge-rollup-bench',
     timeoutS: env.BENCH_TIMEOUT_S ? positiveNumber('BENCH_TIMEOUT_S', env.BENCH_TIMEOUT_S) : 120,
@@ -185,6 +192,14 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
         const n = Number(v);
         if (!Number.isInteger(n) || n < 0) throw new UsageError(`--subscribers needs an integer >= 0, got ${String(v)}`);
         o.subscribers = n;
+        break;
+      }
+      case '--subscriber-priority': {
+        const v = value();
+        const n = Number(v);
+        if (v === 'idle') o.subscriberPriority = 'idle';
+        else if (v !== undefined && v !== '' && Number.isInteger(n) && n >= 0 && n <= 19) o.subscriberPriority = n;
+        else throw new UsageError(`--subscriber-priority needs idle or a niceness 0..19, got ${String(v)}`);
         break;
       }
       case '--repeat':
