@@ -14,20 +14,17 @@ import { HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE } from '../../core/chain/
 import type { RpcBlockHeader } from '../../core/chain/types.ts';
 import { HISTORY_SERVE_WINDOW, historySlot, storeParentHash } from '../../core/execution/blockHashHistory.ts';
 import { simulate } from '../../core/execution/call.ts';
-import { executeBlock } from '../../core/execution/executeBlock.ts';
 import { reexecuteBlock } from '../../core/proving/reexecute.ts';
 import { type BlockTrace, decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
 import { buildGenesis } from '../../core/sequencer/genesis.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { envOf } from '../../core/simulation/chainView.ts';
 import { OverlayStateManager } from '../../core/state/overlayState.ts';
-import { applyDiffToTrie } from '../../core/state/stateTrie.ts';
 import { TrieStateReader } from '../../core/state/trieState.ts';
 import { EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, type StateReader } from '../../core/state/types.ts';
-import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
-import { nobleRecover } from '../../core/tx/recover.ts';
 import { compileContract } from '../../scripts/lib/compile.ts';
 import { checkedTx } from '../support/accounts.ts';
+import { rootWithHistoryWrite } from '../support/historyWrite.ts';
 import { nodeSql } from '../support/nodeSql.ts';
 
 /** The code hash EIP-2935 publishes for the contract ("Deployment" section of the EIP). */
@@ -145,27 +142,6 @@ describe('EIP-2935 history contract', () => {
 describe('the prover and the history write', () => {
   const fresh = (): BlockTrace => decodeTrace(traceBytes);
 
-  /**
-   * Re-executes `t` as the prover would and returns the post-state root reached when the history
-   * write is replaced by `value` (undefined: no write at all), i.e. what a sequencer that wrote
-   * that (or skipped the system call) would claim.
-   */
-  async function rootWithHistoryWrite(t: BlockTrace, value: Hex | undefined): Promise<Hex> {
-    const nodes = new Map(t.nodes.map((n) => [keccakHex(n).slice(2), n]));
-    const codes = new Map(t.codes.map((c) => [keccakHex(c), c]));
-    const source = { node: (k: string) => nodes.get(k) };
-    const pre = new TrieStateReader(t.preStateRoot, source, { code: (h) => codes.get(h) });
-    const txs = t.transactions.map((raw) => checkRawTransaction(raw, config.chainId, config.blockGasLimit, nobleRecover, true));
-    const hashes = new Map(t.blockHashes);
-    const exec = await executeBlock(config, t.env, { priorityOps: t.priorityOps, txs }, pre, (n) => hashes.get(n));
-    const slots = exec.diff.storage.get(HISTORY_STORAGE_ADDRESS);
-    const slot = slotHex(t.env.number - 1n);
-    expect(BigInt(slots?.get(slot) ?? 0)).toBe(BigInt(t.env.parentHash));
-    if (value === undefined) exec.diff.storage.delete(HISTORY_STORAGE_ADDRESS);
-    else slots?.set(slot, value);
-    return (await applyDiffToTrie(source, t.preStateRoot, exec.diff, (a) => pre.account(a))).stateRoot;
-  }
-
   it("re-executes a block with the system call from its trace alone: the witness holds the contract's account and slot", async () => {
     const t = fresh();
     expect(await reexecuteBlock(t, config)).toEqual({ valid: true, result: expect.objectContaining({ stateRoot: traced.stateRoot, blockHash: traced.hash }) });
@@ -173,12 +149,12 @@ describe('the prover and the history write', () => {
     expect(t.codes).toEqual([]);
     expect(t.blockHashes).toEqual([]);
     // The honest write, recomputed here, reaches the claimed root (so the two refusals below are about the write alone).
-    expect(await rootWithHistoryWrite(fresh(), t.env.parentHash)).toBe(traced.stateRoot);
+    expect(await rootWithHistoryWrite(config, fresh(), t.env.parentHash)).toBe(traced.stateRoot);
   });
 
   it('refuses a block whose claimed state has another hash in the history slot', async () => {
     const t = fresh();
-    t.claimed.stateRoot = await rootWithHistoryWrite(fresh(), keccakHex(t.env.parentHash));
+    t.claimed.stateRoot = await rootWithHistoryWrite(config, fresh(), keccakHex(t.env.parentHash));
     expect(t.claimed.stateRoot).not.toBe(traced.stateRoot);
     expect(await reexecuteBlock(t, config)).toEqual({
       valid: false,
@@ -188,7 +164,7 @@ describe('the prover and the history write', () => {
 
   it('refuses a block whose sequencer skipped the system call', async () => {
     const t = fresh();
-    t.claimed.stateRoot = await rootWithHistoryWrite(fresh(), undefined);
+    t.claimed.stateRoot = await rootWithHistoryWrite(config, fresh(), undefined);
     expect(t.claimed.stateRoot).not.toBe(traced.stateRoot);
     expect(await reexecuteBlock(t, config)).toEqual({
       valid: false,
