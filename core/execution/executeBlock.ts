@@ -11,6 +11,7 @@ import type { Hex } from '../chain/hex.ts';
 import { bytesToHex, hexToBytes, minBigInt } from '../chain/hex.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import type { StateDiff, StateReader } from '../state/types.ts';
+import { storeParentHash } from './blockHashHistory.ts';
 import { ComputeBudgetExceeded, type ComputeMeter } from './computeBudget.ts';
 import { ethereumjsReason } from './errors.ts';
 import { orderedTrieRoot } from './orderedTrie.ts';
@@ -163,7 +164,8 @@ export function envBlock(config: ChainConfig, env: BlockEnv) {
 }
 
 /**
- * Applies the block's L1 priority operations (deposits credit their recipient; no code runs),
+ * Stores the parent's hash in EIP-2935's history contract (blockHashHistory.ts), applies the block's
+ * L1 priority operations (deposits credit their recipient; no code runs),
  * then runs transactions in the given order on top of `reader`'s state. A transaction that cannot run
  * in this block (fee below base fee, no gas room, nonce gap) is deferred with the rest of its
  * sender's transactions; one that can never run (nonce too low, insufficient funds) is dropped.
@@ -195,6 +197,7 @@ export async function executeBlock(
     if (included.length > 0) outcomes.push({ hash: t.hash, status: 'deferred', reason: 'block compute budget reached' });
     else outcomes.push({ hash: t.hash, status: 'dropped', reason });
   };
+  await storeParentHash(state, env);
   for (const op of input.priorityOps) {
     const recipient = new Address(hexToBytes(op.l2Recipient));
     const account = await state.getAccount(recipient);
