@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { keccakHex } from '../../core/chain/keccak.ts';
 import { HISTORY_STORAGE_ADDRESS } from '../../core/chain/standardContracts.ts';
+import type { ProvingJob } from '../../core/proving/job.ts';
 import { decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
 import { sequencerStub } from '../../workers/env.ts';
 import worker from '../../workers/index.ts';
-import type { ProvingJob } from '../../workers/prover/jobs.ts';
 import { rootWithHistoryWrite } from '../support/historyWrite.ts';
 import { result, signedTransfer } from './rpc.ts';
 
