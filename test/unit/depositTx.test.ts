@@ -13,6 +13,7 @@ import { bytesToHex, type Hex, hexToBytes } from '../../core/chain/hex.ts';
 import { rawBlock, rawReceipt, rawTransaction } from '../../core/chain/rawForms.ts';
 import type { RpcBlockHeader, RpcTransaction } from '../../core/chain/types.ts';
 import { orderedTrieRoot } from '../../core/execution/orderedTrie.ts';
+import { feeHistory } from '../../core/sequencer/feeHistory.ts';
 import { ensureSchema, getMeta } from '../../core/sequencer/schema.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
@@ -127,6 +128,8 @@ describe('a block crediting deposits', () => {
     const [header, body] = RLP.decode(hexToBytes(rawBlock(block, block.transactions, config.chainId))) as [Uint8Array[], Uint8Array[]];
     expect(keccak256(RLP.encode(header))).toBe(block.hash);
     expect(body.slice(0, 2).map((b) => bytesToHex(b))).toEqual(raws.slice(0, 2));
+    // Deposits pay and use nothing: the fee history's rewards are the transfer's tip (1 wei) at every percentile.
+    expect(feeHistory(seq, 1, 1n, [0, 50, 100]).reward).toEqual([['0x1', '0x1', '0x1']]);
     // A deposit whose stored JSON was altered does not re-encode to its hash.
     expect(() => rawTransaction({ ...block.transactions[0], value: '0x1' }, config.chainId)).toThrow(/does not re-encode/);
   });
