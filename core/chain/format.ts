@@ -174,6 +174,7 @@ function formatLogs(
   }));
 }
 
+/** A deposit's receipt has exactly the standard fields (the spec's receipt schema is closed): its transaction carries the rest. */
 function formatDepositReceipt(d: IncludedDeposit, index: number, header: RpcBlockHeader, firstLogIndex: number): RpcReceipt {
   const position = {
     blockHash: header.hash,
@@ -197,8 +198,6 @@ function formatDepositReceipt(d: IncludedDeposit, index: number, header: RpcBloc
     logsBloom: bytesToHex(d.receipt.bitvector),
     status: '0x1',
     effectiveGasPrice: '0x0',
-    depositIndex: q(d.op.index),
-    l1TxHash: d.op.l1TxHash ?? null,
   };
 }
 

@@ -29,9 +29,6 @@ export interface RpcReceipt {
   logsBloom: Hex;
   status: Hex;
   effectiveGasPrice: Hex;
-  /** Deposits only (type 0x7d): the priority operation's index and the L1 transaction that made it (null if not recorded). */
-  depositIndex?: Hex;
-  l1TxHash?: Hex | null;
 }
 
 export interface RpcTransaction {
