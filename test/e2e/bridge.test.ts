@@ -111,7 +111,10 @@ describe.skipIf(!l1)('bridge: deposit, withdraw, settle on L1, claim', () => {
     );
     expect(depositReceipt.logs.map((l) => [l.address, l.topics[0]])).toEqual([[L2_WITHDRAWALS_ADDRESS, DEPOSIT_EVENT_TOPIC]]);
     const depositTx = await publicClient.getTransaction({ hash: l2Hash });
-    expect(depositTx).toEqual(expect.objectContaining({ hash: l2Hash, value: parseEther('1'), nonce: 0, gas: 0n, input: '0x', blockHash: byL1Hash.blockHash }));
+    expect(depositTx).toEqual(
+      expect.objectContaining({ hash: l2Hash, typeHex: '0x7d', value: parseEther('1'), nonce: 0, gas: 0n, input: '0x', blockHash: byL1Hash.blockHash }),
+    );
+    expect(depositReceipt.type).toBe('0x7d');
     const depositBlock = await publicClient.getBlock({ blockHash: byL1Hash.blockHash, includeTransactions: true });
     expect(depositBlock.transactions.map((t) => t.hash)).toContain(l2Hash);
     const position = depositBlock.transactions.findIndex((t) => t.hash === l2Hash);
