@@ -10,7 +10,18 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { JsonRpcProvider, Network } from 'ethers';
-import { createWalletClient, encodeFunctionData, type Hex, http, parseAbi, parseAbiItem, parseEther, parseEventLogs } from 'viem';
+import {
+  createPublicClient,
+  createWalletClient,
+  encodeFunctionData,
+  type Hex,
+  http,
+  parseAbi,
+  parseAbiItem,
+  parseEther,
+  parseEventLogs,
+  webSocket,
+} from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
 import { DEPOSIT_EVENT_TOPIC, DEPOSIT_TX_TYPE, depositTxHash, encodeDepositTx } from '../../core/bridge/depositTx.ts';
@@ -49,6 +60,17 @@ describe.skipIf(!l1)('bridge: deposit, withdraw, settle on L1, claim', () => {
     const { publicClient, chain } = await viemClients();
     const user = privateKeyToAccount(generatePrivateKey());
     const l1Recipient = freshAddress();
+
+    // An indexer watching deposits over the WebSocket (the subscription hubs' logs feed).
+    const publicWs = createPublicClient({ chain, transport: webSocket(rpcUrl().replace(/^http/, 'ws'), { retryCount: 0 }) });
+    const watched: { transactionHash: Hex | null; args: { l2Recipient?: Hex; amount?: bigint } }[] = [];
+    const unwatch = publicWs.watchEvent({
+      address: L2_WITHDRAWALS_ADDRESS,
+      event: parseAbiItem('event DepositFinalized(uint256 indexed index, address indexed l1Sender, address indexed l2Recipient, uint256 amount)'),
+      args: { l2Recipient: user.address },
+      onLogs: (logs) => watched.push(...logs),
+    });
+    await new Promise((r) => setTimeout(r, 300));
 
     // 1. Deposit 1 ETH on L1 for a fresh L2 account; the cron hands it to the sequencer once its L1 block is final.
     const depositHash = await l1Wallet(L1_DEPOSITOR).writeContract({
@@ -139,6 +161,10 @@ describe.skipIf(!l1)('bridge: deposit, withdraw, settle on L1, claim', () => {
     const ethersBlock = await provider.getBlock(byL1Hash.blockHash, true);
     expect(ethersBlock?.prefetchedTransactions.map((t) => t.hash)).toContain(l2Hash);
     provider.destroy();
+    await until('the DepositFinalized event over the WebSocket', 10_000, async () => (watched.length > 0 ? true : undefined));
+    expect(watched.map((l) => [l.transactionHash, l.args.l2Recipient, l.args.amount])).toEqual([[l2Hash, user.address, parseEther('1')]]);
+    unwatch();
+    await publicWs.transport.getRpcClient().then((c) => c.close());
 
     // 2. Transfer on L2 from the deposited funds.
     const userWallet = createWalletClient({ chain, transport: http(rpcUrl()), account: user, pollingInterval: 100 });
