@@ -13,6 +13,7 @@ import { type PrunePolicy, parsePrunePolicy, pruneStep } from '../core/sequencer
 import { StateQueries } from '../core/sequencer/queries.ts';
 import { sealedBlockInfo } from '../core/sequencer/sealedBlocks.ts';
 import {
+  type DepositRecord,
   type L1Progress,
   type OutboxEntry,
   SequencerCore,
@@ -416,6 +417,11 @@ export class Sequencer extends DurableObject<Env> {
   /** The pool for txpool_*: raw transactions only (the edge decodes them), at most `limit` of them. */
   txpoolContent(limit: number, sender?: Hex): PoolContent {
     return this.core.txpoolContent(Math.min(limit, MAX_TXPOOL_LISTED), sender);
+  }
+
+  /** A deposit by its priority-operation index or L1 transaction hash (rollup_getDeposit). */
+  deposit(key: { index: bigint } | { l1TxHash: Hex }): DepositRecord | null {
+    return this.core.deposit(key);
   }
 
   /** Where an acknowledged transaction ended (rollup_getTransactionStatus). */

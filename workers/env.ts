@@ -91,6 +91,7 @@ export type PublicSequencer = Pick<
   | 'receipt'
   | 'transaction'
   | 'transactionStatus'
+  | 'deposit'
   | 'txpoolContent'
   | 'withdrawalProof'
   | 'pendingNonce'

@@ -11,6 +11,11 @@ export interface PriorityOp {
   l1Sender: Hex;
   l2Recipient: Hex;
   amount: bigint;
+  /**
+   * The L1 transaction that made it, as the settlement worker read it from the deposit's log: served
+   * by the RPC, never part of what is proven (L1's priority-op hash does not bind it).
+   */
+  l1TxHash?: Hex;
 }
 
 /** The rolling hash before any priority operation. */

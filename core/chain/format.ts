@@ -2,7 +2,8 @@ import { createBlockHeader } from '@ethereumjs/block';
 import { RLP } from '@ethereumjs/rlp';
 import { Capability, TransactionType, type TypedTransaction } from '@ethereumjs/tx';
 import { Address, bytesToBigInt } from '@ethereumjs/util';
-import type { BlockEnv, BlockExecution, IncludedTx } from '../execution/executeBlock.ts';
+import { DEPOSIT_TX_TYPE } from '../bridge/depositTx.ts';
+import type { BlockEnv, BlockExecution, IncludedDeposit, IncludedTx } from '../execution/executeBlock.ts';
 import { EMPTY_TRIE_ROOT } from '../state/types.ts';
 import { chainCommon } from './common.ts';
 import { bytesToHex, type Hex, hexToBytes, toQuantity } from './hex.ts';
@@ -96,7 +97,10 @@ export function sealHeader(chainId: bigint, env: BlockEnv, exec: BlockExecution,
     },
     { common: chainCommon(chainId) },
   );
-  const body = exec.included.map((i) => (i.tx.type === TransactionType.Legacy ? i.tx.raw() : i.tx.serialize()));
+  const body = [
+    ...exec.deposits.map((d) => hexToBytes(d.raw)),
+    ...exec.included.map((i) => (i.tx.type === TransactionType.Legacy ? i.tx.raw() : i.tx.serialize())),
+  ];
   const size = RLP.encode([header.raw(), body as Uint8Array[], [], []]).length;
   return {
     number: q(env.number),
@@ -127,6 +131,76 @@ export function sealHeader(chainId: bigint, env: BlockEnv, exec: BlockExecution,
   };
 }
 
+/**
+ * A deposit as clients read a transaction: from the L1 sender (not aliased: a deposit runs no code,
+ * so no contract can mistake it for a call), to the recipient, its amount as value, no nonce, gas,
+ * price, input or signature (zeros, as OP Stack serves its deposits), and where it came from on L1.
+ */
+export function formatDepositTransaction(d: IncludedDeposit, at: BlockPosition): RpcTransaction {
+  return {
+    type: q(DEPOSIT_TX_TYPE),
+    hash: d.hash,
+    nonce: '0x0',
+    blockHash: at.blockHash,
+    blockNumber: q(at.blockNumber),
+    blockTimestamp: q(at.blockTimestamp),
+    transactionIndex: q(at.index),
+    from: d.op.l1Sender,
+    to: d.op.l2Recipient,
+    value: q(d.op.amount),
+    gas: '0x0',
+    gasPrice: '0x0',
+    input: '0x',
+    v: '0x0',
+    r: '0x0',
+    s: '0x0',
+    depositIndex: q(d.op.index),
+    l1TxHash: d.op.l1TxHash ?? null,
+  };
+}
+
+function formatLogs(
+  logs: [Uint8Array, Uint8Array[], Uint8Array][],
+  position: Omit<RpcLog, 'address' | 'topics' | 'data' | 'logIndex' | 'removed'>,
+  firstLogIndex: number,
+): RpcLog[] {
+  return logs.map(([address, topics, data], k) => ({
+    address: bytesToHex(address),
+    topics: topics.map((t) => bytesToHex(t)),
+    data: bytesToHex(data),
+    ...position,
+    logIndex: q(firstLogIndex + k),
+    removed: false,
+  }));
+}
+
+/** A deposit's receipt has exactly the standard fields (the spec's receipt schema is closed): its transaction carries the rest. */
+function formatDepositReceipt(d: IncludedDeposit, index: number, header: RpcBlockHeader, firstLogIndex: number): RpcReceipt {
+  const position = {
+    blockHash: header.hash,
+    blockNumber: header.number,
+    blockTimestamp: header.timestamp,
+    transactionHash: d.hash,
+    transactionIndex: q(index),
+  };
+  return {
+    type: q(DEPOSIT_TX_TYPE),
+    transactionHash: d.hash,
+    transactionIndex: q(index),
+    blockHash: header.hash,
+    blockNumber: header.number,
+    from: d.op.l1Sender,
+    to: d.op.l2Recipient,
+    cumulativeGasUsed: q(d.receipt.cumulativeBlockGasUsed),
+    gasUsed: '0x0',
+    contractAddress: null,
+    logs: formatLogs(d.receipt.logs, position, firstLogIndex),
+    logsBloom: bytesToHex(d.receipt.bitvector),
+    status: '0x1',
+    effectiveGasPrice: '0x0',
+  };
+}
+
 function formatReceipt(i: IncludedTx, index: number, header: RpcBlockHeader, firstLogIndex: number): RpcReceipt {
   const position = {
     blockHash: header.hash,
@@ -135,14 +209,7 @@ function formatReceipt(i: IncludedTx, index: number, header: RpcBlockHeader, fir
     transactionHash: i.hash,
     transactionIndex: q(index),
   };
-  const logs: RpcLog[] = (i.result.receipt.logs ?? []).map(([address, topics, data], k) => ({
-    address: bytesToHex(address),
-    topics: topics.map((t) => bytesToHex(t)),
-    data: bytesToHex(data),
-    ...position,
-    logIndex: q(firstLogIndex + k),
-    removed: false,
-  }));
+  const logs = formatLogs(i.result.receipt.logs ?? [], position, firstLogIndex);
   return {
     type: q(i.tx.type),
     transactionHash: i.hash,
@@ -165,20 +232,31 @@ export function formatSealedBlock(header: RpcBlockHeader, exec: BlockExecution):
   const blockHash = header.hash;
   const blockNumber = BigInt(header.number);
   const blockTimestamp = BigInt(header.timestamp);
-  const transactions = exec.included.map((i, index) =>
-    formatTransaction(i.tx, i.hash, i.sender, { blockHash, blockNumber, blockTimestamp, index, effectiveGasPrice: i.effectiveGasPrice }),
-  );
+  // Deposits come first in the block; the block's transactions follow them.
+  const first = exec.deposits.length;
+  const transactions = [
+    ...exec.deposits.map((d, index) => formatDepositTransaction(d, { blockHash, blockNumber, blockTimestamp, index, effectiveGasPrice: 0n })),
+    ...exec.included.map((i, k) =>
+      formatTransaction(i.tx, i.hash, i.sender, { blockHash, blockNumber, blockTimestamp, index: first + k, effectiveGasPrice: i.effectiveGasPrice }),
+    ),
+  ];
   let logIndex = 0;
-  const receipts = exec.included.map((i, index) => {
-    const r = formatReceipt(i, index, header, logIndex);
+  const receipts: RpcReceipt[] = [];
+  for (const [index, d] of exec.deposits.entries()) {
+    receipts.push(formatDepositReceipt(d, index, header, logIndex));
+    logIndex += d.receipt.logs.length;
+  }
+  for (const [k, i] of exec.included.entries()) {
+    const r = formatReceipt(i, first + k, header, logIndex);
     logIndex += r.logs.length;
-    return r;
-  });
+    receipts.push(r);
+  }
   return { header, transactions, receipts };
 }
 
 export function genesisHeader(chainId: bigint, env: BlockEnv, stateRoot: Hex): RpcBlockHeader {
   const empty: BlockExecution = {
+    deposits: [],
     included: [],
     outcomes: [],
     gasUsed: 0n,

@@ -3,6 +3,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { createTx, TransactionType, type TypedTransaction } from '@ethereumjs/tx';
 import { Address } from '@ethereumjs/util';
 import { encodeReceipt } from '@ethereumjs/vm';
+import { DEPOSIT_TX_TYPE, encodeDepositTx } from '../bridge/depositTx.ts';
 import { ServerError } from '../errors.ts';
 import { chainCommon } from './common.ts';
 import { bytesToHex, type Hex, hexToBytes } from './hex.ts';
@@ -76,11 +77,23 @@ function transactionOf(t: RpcTransaction, chainId: bigint): TypedTransaction {
   return tx;
 }
 
+/** What a block body holds for a transaction: a legacy one's RLP list, any other's EIP-2718 bytes; checked against its hash. */
+function bodyEntry(t: RpcTransaction, chainId: bigint): Uint8Array | Uint8Array[] {
+  if (Number(BigInt(t.type)) === DEPOSIT_TX_TYPE) {
+    if (t.depositIndex === undefined || t.to === null) throw new ServerError(`deposit ${t.hash} lacks its index or recipient`);
+    const raw = encodeDepositTx({ index: BigInt(t.depositIndex), l1Sender: t.from, l2Recipient: t.to, amount: BigInt(t.value) });
+    if (keccakHex(raw) !== t.hash) throw new ServerError(`transaction ${t.hash} does not re-encode to its hash`);
+    return raw;
+  }
+  const tx = transactionOf(t, chainId);
+  if (bytesToHex(tx.hash()) !== t.hash) throw new ServerError(`transaction ${t.hash} does not re-encode to its hash`);
+  return tx.type === TransactionType.Legacy ? tx.raw() : tx.serialize();
+}
+
 /** A transaction's EIP-2718 encoding (a legacy one's RLP), whose keccak is its hash. */
 export function rawTransaction(t: RpcTransaction, chainId: bigint): Hex {
-  const raw = bytesToHex(transactionOf(t, chainId).serialize());
-  if (keccakHex(raw) !== t.hash) throw new ServerError(`transaction ${t.hash} does not re-encode to its hash`);
-  return raw;
+  const entry = bodyEntry(t, chainId);
+  return bytesToHex(entry instanceof Uint8Array ? entry : RLP.encode(entry));
 }
 
 /** A receipt's EIP-2718 encoding, as the receipts trie holds it. */
@@ -96,10 +109,6 @@ export function rawReceipt(r: RpcReceipt): Hex {
 
 /** A block's RLP: header, transactions (typed ones as byte strings), no uncles, no withdrawals. */
 export function rawBlock(h: RpcBlockHeader, transactions: RpcTransaction[], chainId: bigint): Hex {
-  const txs = transactions.map((t) => {
-    const tx = transactionOf(t, chainId);
-    if (bytesToHex(tx.hash()) !== t.hash) throw new ServerError(`transaction ${t.hash} does not re-encode to its hash`);
-    return tx.type === TransactionType.Legacy ? tx.raw() : tx.serialize();
-  });
-  return bytesToHex(RLP.encode([headerOf(h, chainId).raw(), txs as Uint8Array[], [], []]));
+  const txs = transactions.map((t) => bodyEntry(t, chainId));
+  return bytesToHex(RLP.encode([headerOf(h, chainId).raw(), txs, [], []]));
 }

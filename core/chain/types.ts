@@ -54,6 +54,9 @@ export interface RpcTransaction {
   r: Hex;
   s: Hex;
   yParity?: Hex;
+  /** Deposits only (type 0x7d): the priority operation's index and the L1 transaction that made it (null if not recorded). */
+  depositIndex?: Hex;
+  l1TxHash?: Hex | null;
 }
 
 export interface RpcBlockHeader {

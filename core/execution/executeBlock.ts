@@ -2,13 +2,15 @@ import { createBlock } from '@ethereumjs/block';
 import type { EVMOpts } from '@ethereumjs/evm';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { Address } from '@ethereumjs/util';
-import { createVM, encodeReceipt, type RunTxResult, runTx, type VM } from '@ethereumjs/vm';
+import { createVM, encodeReceipt, type PostByzantiumTxReceipt, type RunTxResult, runTx, type VM } from '@ethereumjs/vm';
+import { depositReceipt, encodeDepositReceipt, encodeDepositTx } from '../bridge/depositTx.ts';
 import type { PriorityOp } from '../bridge/priorityOps.ts';
 import { L2_WITHDRAWALS_ADDRESS, WITHDRAWAL_EVENT_TOPIC, type Withdrawal } from '../bridge/withdrawals.ts';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import type { Hex } from '../chain/hex.ts';
 import { bytesToHex, hexToBytes, minBigInt } from '../chain/hex.ts';
+import { keccakHex } from '../chain/keccak.ts';
 import { OverlayStateManager } from '../state/overlayState.ts';
 import type { StateDiff, StateReader } from '../state/types.ts';
 import { storeParentHash } from './blockHashHistory.ts';
@@ -47,12 +49,23 @@ export interface IncludedTx {
   effectiveGasPrice: bigint;
 }
 
+/** A priority operation as its block holds it: a deposit transaction (core/bridge/depositTx.ts). */
+export interface IncludedDeposit {
+  op: PriorityOp;
+  raw: Hex;
+  hash: Hex;
+  receipt: PostByzantiumTxReceipt;
+}
+
 export type TxOutcome =
   | { hash: Hex; status: 'included'; index: number }
   | { hash: Hex; status: 'deferred'; reason: string }
   | { hash: Hex; status: 'dropped'; reason: string };
 
 export interface BlockExecution {
+  /** The block's deposit transactions, first in the block, in queue order. */
+  deposits: IncludedDeposit[];
+  /** The block's executed transactions, after its deposits. */
   included: IncludedTx[];
   outcomes: TxOutcome[];
   gasUsed: bigint;
@@ -165,8 +178,9 @@ export function envBlock(config: ChainConfig, env: BlockEnv) {
 
 /**
  * Stores the parent's hash in EIP-2935's history contract (blockHashHistory.ts), applies the block's
- * L1 priority operations (deposits credit their recipient; no code runs),
- * then runs transactions in the given order on top of `reader`'s state. A transaction that cannot run
+ * L1 priority operations (deposits credit their recipient; no code runs), each a deposit transaction
+ * with its receipt at the block's start, then runs transactions in the given order on top of
+ * `reader`'s state. A transaction that cannot run
  * in this block (fee below base fee, no gas room, nonce gap) is deferred with the rest of its
  * sender's transactions; one that can never run (nonce too low, insufficient funds) is dropped.
  * The same function runs in the sequencer and, from a trace's witness, in the prover.
@@ -198,10 +212,13 @@ export async function executeBlock(
     else outcomes.push({ hash: t.hash, status: 'dropped', reason });
   };
   await storeParentHash(state, env);
+  const deposits: IncludedDeposit[] = [];
   for (const op of input.priorityOps) {
     const recipient = new Address(hexToBytes(op.l2Recipient));
     const account = await state.getAccount(recipient);
     await state.modifyAccountFields(recipient, { balance: (account?.balance ?? 0n) + op.amount });
+    const raw = encodeDepositTx(op);
+    deposits.push({ op, raw: bytesToHex(raw), hash: keccakHex(raw), receipt: depositReceipt(op, 0n) });
   }
   for (const t of input.txs) {
     if (blocked.has(t.sender)) {
@@ -275,17 +292,20 @@ export async function executeBlock(
     included.push({ tx, raw: t.raw, hash: t.hash, sender: t.sender, result, cumulativeGasUsed: gasUsed, effectiveGasPrice: env.baseFeePerGas + effectiveTip });
   }
   const logsBloom = new Uint8Array(256);
-  for (const i of included) {
-    const bits = i.result.bloom.bitvector;
+  for (const bits of [...deposits.map((d) => d.receipt.bitvector), ...included.map((i) => i.result.bloom.bitvector)]) {
     for (let b = 0; b < 256; b++) logsBloom[b] |= bits[b];
   }
   return {
+    deposits,
     included,
     outcomes,
     gasUsed,
     diff: state.diff(),
-    transactionsRoot: await orderedTrieRoot(included.map((i) => hexToBytes(i.raw))),
-    receiptsRoot: await orderedTrieRoot(included.map((i) => encodeReceipt(i.result.receipt, i.tx.type))),
+    transactionsRoot: await orderedTrieRoot([...deposits.map((d) => hexToBytes(d.raw)), ...included.map((i) => hexToBytes(i.raw))]),
+    receiptsRoot: await orderedTrieRoot([
+      ...deposits.map((d) => encodeDepositReceipt(d.receipt)),
+      ...included.map((i) => encodeReceipt(i.result.receipt, i.tx.type)),
+    ]),
     logsBloom,
     withdrawals: withdrawalsOf(included),
   };

@@ -61,8 +61,9 @@ function encodeSummary(tips: { tip: bigint; gas: bigint }[]): Uint8Array {
   return out;
 }
 
+/** Deposit transactions use no gas and pay no fee: they weigh nothing in a percentile and are left out. */
 function summaryOf(baseFee: bigint, receipts: Pick<RpcReceipt, 'effectiveGasPrice' | 'gasUsed'>[]): Uint8Array {
-  return encodeSummary(receipts.map((r) => ({ tip: BigInt(r.effectiveGasPrice) - baseFee, gas: BigInt(r.gasUsed) })));
+  return encodeSummary(receipts.filter((r) => BigInt(r.gasUsed) > 0n).map((r) => ({ tip: BigInt(r.effectiveGasPrice) - baseFee, gas: BigInt(r.gasUsed) })));
 }
 
 /** The seal's hook, inside its SQL transaction: the new block's fee summary, one row. */

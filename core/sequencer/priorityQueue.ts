@@ -7,6 +7,15 @@ import { getMeta, setMeta } from './schema.ts';
 /** Priority operations one block takes at most; the rest wait for the next block. */
 export const MAX_PRIORITY_OPS_PER_BLOCK = 256;
 
+type OpRow = { idx: number; l1_sender: Hex; l2_recipient: Hex; amount: string; l1_tx_hash: Hex | null; block?: number | null };
+const OP_COLUMNS = 'idx, l1_sender, l2_recipient, amount, l1_tx_hash';
+
+function opOf(r: OpRow): PriorityOp {
+  const op: PriorityOp = { index: BigInt(r.idx), l1Sender: r.l1_sender, l2Recipient: r.l2_recipient, amount: BigInt(r.amount) };
+  if (r.l1_tx_hash) op.l1TxHash = r.l1_tx_hash;
+  return op;
+}
+
 /**
  * The L1 priority queue as the sequencer sees it: operations the settlement worker read from L1
  * (after its confirmations), applied at the start of blocks in queue order. Handing the same
@@ -37,11 +46,12 @@ export class PriorityQueue {
           continue;
         }
         this.sql.query(
-          `INSERT INTO priority_ops (idx, l1_sender, l2_recipient, amount) VALUES (?, ?, ?, ?)`,
+          `INSERT INTO priority_ops (idx, l1_sender, l2_recipient, amount, l1_tx_hash) VALUES (?, ?, ?, ?, ?)`,
           Number(op.index),
           lower(op.l1Sender),
           lower(op.l2Recipient),
           op.amount.toString(),
+          op.l1TxHash ? lower(op.l1TxHash) : null,
         );
         added++;
       }
@@ -56,12 +66,22 @@ export class PriorityQueue {
 
   /** Operations received but not yet in a block, in queue order. */
   pending(limit = MAX_PRIORITY_OPS_PER_BLOCK): PriorityOp[] {
-    return this.sql
-      .query<{ idx: number; l1_sender: Hex; l2_recipient: Hex; amount: string }>(
-        `SELECT idx, l1_sender, l2_recipient, amount FROM priority_ops WHERE block IS NULL ORDER BY idx LIMIT ?`,
-        limit,
-      )
-      .map((r) => ({ index: BigInt(r.idx), l1Sender: r.l1_sender, l2Recipient: r.l2_recipient, amount: BigInt(r.amount) }));
+    return this.sql.query<OpRow>(`SELECT ${OP_COLUMNS} FROM priority_ops WHERE block IS NULL ORDER BY idx LIMIT ?`, limit).map((r) => opOf(r));
+  }
+
+  /**
+   * One operation by its index or by the L1 transaction that made it (the first such, by index, when
+   * one L1 transaction made several), with the block that applied it (null while it waits): an
+   * indexed point lookup.
+   */
+  find(key: { index: bigint } | { l1TxHash: Hex }): (PriorityOp & { block: number | null }) | null {
+    const row =
+      'index' in key
+        ? key.index > BigInt(Number.MAX_SAFE_INTEGER)
+          ? undefined
+          : this.sql.query<OpRow>(`SELECT ${OP_COLUMNS}, block FROM priority_ops WHERE idx = ?`, Number(key.index))[0]
+        : this.sql.query<OpRow>(`SELECT ${OP_COLUMNS}, block FROM priority_ops WHERE l1_tx_hash = ? ORDER BY idx LIMIT 1`, lower(key.l1TxHash))[0];
+    return row ? { ...opOf(row), block: row.block ?? null } : null;
   }
 
   hasPending(): boolean {

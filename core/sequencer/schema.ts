@@ -6,7 +6,7 @@ import type { SqlPort } from '../storage/sql.ts';
  * Statements are idempotent and only ever appended, so an existing database gains new tables on
  * its next start; `version` guards future migrations.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -60,6 +60,9 @@ const MIGRATIONS: Record<number, string[]> = {
     `ALTER TABLE outbox ADD COLUMN done INTEGER NOT NULL DEFAULT 0`,
     `CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (kind, done, block)`,
   ],
+  // The L1 transaction of each deposit, read from its log, so rollup_getDeposit finds it by that hash
+  // (null for operations handed over before this version).
+  4: [`ALTER TABLE priority_ops ADD COLUMN l1_tx_hash TEXT`, `CREATE INDEX IF NOT EXISTS priority_ops_by_l1_tx ON priority_ops (l1_tx_hash, idx)`],
 };
 
 export function ensureSchema(sql: SqlPort): void {

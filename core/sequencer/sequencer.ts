@@ -2,6 +2,7 @@ import { concatBytes } from '@ethereumjs/util';
 import { encodeBlockData } from '../batches/batchData.ts';
 import { Batcher, type StoredBatch } from '../batches/batcher.ts';
 import { proveWithdrawals } from '../batches/withdrawalTree.ts';
+import { depositTxHash } from '../bridge/depositTx.ts';
 import { type PriorityOp, rollingHashOf } from '../bridge/priorityOps.ts';
 import type { ChainConfig } from '../chain/config.ts';
 import { formatSealedBlock, formatTransaction, sealHeader } from '../chain/format.ts';
@@ -97,6 +98,16 @@ export type TransactionStatus =
   | { status: 'included'; blockNumber: bigint; blockHash: Hex }
   | { status: 'dropped'; reason: string; droppedAt: number }
   | { status: 'unknown' };
+
+/** A deposit as rollup_getDeposit reports it: its operation, its L2 transaction hash and the block that credited it. */
+export interface DepositRecord extends PriorityOp {
+  /** The deposit transaction's hash, fixed by the operation before any block holds it. */
+  hash: Hex;
+  /** The L2 block that credited it; null while it waits for one. */
+  block: number | null;
+  /** That block's hash, while the sequencer keeps the block (null once pruned: the D1 index has it). */
+  blockHash: Hex | null;
+}
 
 /** Trace blobs are stored in parts of this size (rows are limited to 2 MB). */
 const TRACE_PART_BYTES = 1024 * 1024;
@@ -578,6 +589,14 @@ export class SequencerCore {
 
   account(address: Hex): AccountRecord | undefined {
     return this.state.account(lower(address));
+  }
+
+  /** A deposit by its priority-operation index or its L1 transaction hash: indexed point lookups. */
+  deposit(key: { index: bigint } | { l1TxHash: Hex }): DepositRecord | null {
+    const op = this.priorityQueue.find(key);
+    if (!op) return null;
+    const blockHash = op.block === null ? null : (this.sql.query<{ hash: Hex }>(`SELECT hash FROM blocks WHERE number = ?`, op.block)[0]?.hash ?? null);
+    return { ...op, hash: depositTxHash(op), blockHash };
   }
 
   // ---- batches and L1 ------------------------------------------------------------------------

@@ -245,6 +245,7 @@ export class Settler {
         l1Sender: l.args.l1Sender.toLowerCase() as Hex,
         l2Recipient: l.args.l2Recipient.toLowerCase() as Hex,
         amount: l.args.amount,
+        ...(l.transactionHash ? { l1TxHash: l.transactionHash.toLowerCase() as Hex } : {}),
       }));
       if (ops.length > 0) await this.chain.addPriorityOps(ops);
       handed += ops.length;

@@ -175,6 +175,7 @@ const VALID: Record<string, () => unknown[]> = {
   eth_getTransactionByHash: () => [pick([...known.txHashes, hexBytes(32)])],
   eth_getTransactionReceipt: () => [pick([...known.txHashes, hexBytes(32)])],
   rollup_getWithdrawalProof: () => [pick([...known.txHashes, hexBytes(32)])],
+  rollup_getDeposit: () => [pick([...known.txHashes, hexBytes(32), '0x0', '0x1', '0xffffffffffffffff'])],
   eth_sendRawTransaction: () => [rawVariant()],
   eth_sendRawTransactionSync: () => [rawVariant(), ...(chance(0.5) ? [pick([0, 1, 50, '0x32', 10_000, -5, 1e308, 'soon', null, [], {}])] : [])],
 };

@@ -31,10 +31,14 @@ async function newSeq() {
   return seq;
 }
 
-/** The reward percentiles of one block, the straightforward way: sort its transactions by tip, walk their gas. */
+/**
+ * The reward percentiles of one block, the straightforward way: sort its transactions by tip, walk
+ * their gas. Deposit transactions (type 0x7d) pay no fee: they are not among them.
+ */
 function referenceRewards(seq: SequencerCore, n: bigint, percentiles: number[]): Hex[] {
   const baseFee = BigInt(seq.block(n, false)?.baseFeePerGas ?? 0);
   const txs = (seq.blockReceipts(n) ?? [])
+    .filter((r) => r.type !== '0x7d')
     .map((r) => ({ tip: BigInt(r.effectiveGasPrice) - baseFee, gas: BigInt(r.gasUsed) }))
     .sort((a, b) => (a.tip < b.tip ? -1 : a.tip > b.tip ? 1 : 0));
   const total = txs.reduce((s, t) => s + t.gas, 0n);

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeDeployData, encodeFunctionData, parseAbi, parseEther, recoverAddress } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { depositTxHash } from '../../core/bridge/depositTx.ts';
 import { L2_WITHDRAWALS_ADDRESS } from '../../core/bridge/withdrawals.ts';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { encodeHeader } from '../../core/chain/headerRlp.ts';
@@ -63,6 +64,9 @@ beforeAll(async () => {
   if (!sealed?.trace) throw new Error('no trace');
   expect(sealed.included.length).toBe(5);
   expect(sealed.trace.priorityOps.length).toBe(1);
+  // The deposit is the block's first transaction, the five sent ones follow.
+  const block = seq.block(2n, false) as { transactions: Hex[] };
+  expect(block.transactions).toEqual([depositTxHash(sealed.trace.priorityOps[0]), ...sealed.included]);
   expect(sealed.trace.claimed.withdrawals.map((w) => w.amount)).toEqual([parseEther('0.5')]);
   sealedHeader = sealed.header;
   traceBytes = encodeTrace(sealed.trace);
@@ -109,6 +113,14 @@ describe('stateless re-execution from a trace blob', () => {
     const t = fresh();
     t.priorityOps[0] = { ...t.priorityOps[0], amount: t.priorityOps[0].amount + 1n };
     expect(await reexecuteBlock(t, config)).toEqual({ valid: false, reason: expect.stringMatching(/^stateRoot differs/) });
+  });
+
+  it('refuses a trace whose deposit transaction differs from its priority operation', async () => {
+    // The block's deposit transaction is derived from the operation; the L1 sender moves no state on
+    // L2, so only the transactions root (and the receipts root: the log names it) can tell.
+    const t = fresh();
+    t.priorityOps[0] = { ...t.priorityOps[0], l1Sender: devAccount(8).address.toLowerCase() as Hex };
+    expect(await reexecuteBlock(t, config)).toEqual({ valid: false, reason: expect.stringMatching(/^transactionsRoot differs/) });
   });
 
   it('refuses claimed withdrawals that re-execution does not produce', async () => {

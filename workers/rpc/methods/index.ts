@@ -40,6 +40,7 @@ import { eth_uninstallFilter } from './eth_uninstallFilter.ts';
 import { eth_unsubscribe } from './eth_unsubscribe.ts';
 import { net_listening } from './net_listening.ts';
 import { net_version } from './net_version.ts';
+import { rollup_getDeposit } from './rollup_getDeposit.ts';
 import { rollup_getTransactionStatus } from './rollup_getTransactionStatus.ts';
 import { rollup_getWithdrawalProof } from './rollup_getWithdrawalProof.ts';
 import { txpool_content } from './txpool_content.ts';
@@ -89,6 +90,7 @@ export const methods: Record<string, Handler> = {
   eth_syncing,
   net_listening,
   net_version,
+  rollup_getDeposit,
   rollup_getTransactionStatus,
   rollup_getWithdrawalProof,
   eth_getFilterChanges,
