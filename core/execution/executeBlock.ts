@@ -77,6 +77,8 @@ export interface TxContext {
   /** The transaction's position among the block's executed transactions (0 for a call). */
   index: number;
   env: BlockEnv;
+  /** How many logs the block's earlier transactions emitted: geth's index of this transaction's first log (0 if absent). */
+  logIndex?: number;
 }
 
 /**
@@ -235,7 +237,14 @@ export async function executeBlock(
       // Kept open until the weight is known: a transaction over the budget leaves no trace.
       await state.checkpoint();
     }
-    const ctx: TxContext | undefined = observer && { vm, tx, hash: t.hash, index: included.length, env };
+    const ctx: TxContext | undefined = observer && {
+      vm,
+      tx,
+      hash: t.hash,
+      index: included.length,
+      env,
+      logIndex: included.reduce((n, i) => n + i.result.receipt.logs.length, 0),
+    };
     if (ctx) await observer?.before(ctx);
     try {
       result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });

@@ -1,0 +1,164 @@
+/**
+ * Geth's callTracer and prestateTracer (core/tracing) against a real anvil's: each transaction of the
+ * cases contract is sent to anvil (`--hardfork prague`, one transaction per block), traced there
+ * with debug_traceTransaction, then run again by our own executeBlock on anvil's state at the parent
+ * block (read over eth_getProof, eth_getCode and eth_getStorageAt) with our tracer attached. The two
+ * outputs must be equal once anvil's is turned into what current geth prints where anvil (revm-inspectors)
+ * departs from geth; ANVIL_DIFFERENCES lists each (the README's tracing section too), and `gethView`
+ * applies them from independent facts (the transaction, its receipt, the state at the parent block).
+ */
+import { join } from 'node:path';
+import { createPublicClient, createWalletClient, encodeFunctionData, type Hex, http, parseEther } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseChainConfig } from '../../core/chain/config.ts';
+import { LimitExceededError } from '../../core/errors.ts';
+import { type BlockEnv, executeBlock } from '../../core/execution/executeBlock.ts';
+import { CALL_TRACER_LIMITS, callTracer } from '../../core/tracing/callTracer.ts';
+import { prestateTracer } from '../../core/tracing/prestateTracer.ts';
+import type { TracerFactory } from '../../core/tracing/tracer.ts';
+import { checkRawTransaction } from '../../core/tx/decodeTransaction.ts';
+import { type Anvil, startAnvil } from '../../scripts/lib/anvil.ts';
+import { compileFile } from '../../scripts/lib/compile.ts';
+import { rpc } from '../../scripts/lib/rpc.ts';
+import { devAccount } from '../support/accounts.ts';
+import { anvilState, gethView } from '../support/anvilTraces.ts';
+
+const config = parseChainConfig({ DEV_CHAIN: '1' });
+const contracts = compileFile(join(import.meta.dirname, 'TracerCases.sol'));
+const parentAbi = contracts.Parent.abi;
+const childAbi = contracts.Child.abi;
+
+const CALL_CONFIGS = [{}, { onlyTopCall: true }, { withLog: true }, { onlyTopCall: true, withLog: true }];
+const PRESTATE_CONFIGS = [{}, { diffMode: true }, { disableCode: true }, { disableStorage: true }, { diffMode: true, disableCode: true }];
+
+let anvil: Anvil;
+const sent: { name: string; hash: Hex }[] = [];
+/** Transactions past the callTracer's bounds, not compared with anvil. */
+const spam: Record<'logs' | 'bytes', Hex> = { logs: '0x', bytes: '0x' };
+
+/** Runs transaction `hash` again with our execution code on anvil's parent state, with `tracer` attached. */
+async function traceLocally(hash: Hex, factory: TracerFactory, tracerConfig: Record<string, unknown>): Promise<unknown> {
+  const url = anvil.url;
+  const tx = await rpc<{ blockNumber: Hex; transactionIndex: Hex }>(url, 'eth_getTransactionByHash', [hash]);
+  expect(tx.transactionIndex).toBe('0x0');
+  const raw = await rpc<Hex>(url, 'eth_getRawTransactionByHash', [hash]);
+  const block = await rpc<{ number: Hex; parentHash: Hex; timestamp: Hex; baseFeePerGas: Hex; gasLimit: Hex; miner: Hex; mixHash: Hex }>(
+    url,
+    'eth_getBlockByNumber',
+    [tx.blockNumber, false],
+  );
+  const env: BlockEnv = {
+    number: BigInt(block.number),
+    parentHash: block.parentHash,
+    timestamp: BigInt(block.timestamp),
+    baseFeePerGas: BigInt(block.baseFeePerGas),
+    gasLimit: BigInt(block.gasLimit),
+    coinbase: block.miner.toLowerCase() as Hex,
+    prevRandao: block.mixHash,
+  };
+  const checked = checkRawTransaction(raw, config.chainId, env.gasLimit);
+  const parent = `0x${(env.number - 1n).toString(16)}` as Hex;
+  const blockHash = async (n: bigint) => (await rpc<{ hash: Hex } | null>(url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false]))?.hash;
+  const tracer = factory(tracerConfig);
+  const run = await executeBlock(config, env, { priorityOps: [], txs: [checked] }, anvilState(url, parent), blockHash, undefined, undefined, tracer);
+  expect(run.outcomes.map((o) => o.status)).toEqual(['included']);
+  return tracer.result();
+}
+
+function anvilTrace(hash: Hex, tracer: string, tracerConfig: Record<string, unknown>): Promise<unknown> {
+  return rpc(anvil.url, 'debug_traceTransaction', [hash, { tracer, tracerConfig }]);
+}
+
+/** Addresses in either case compare equal (anvil checksums some of them; geth prints lowercase, as we do). */
+function normalized(value: unknown): unknown {
+  if (typeof value === 'string') return /^0x[0-9a-fA-F]{40}$/.test(value) ? value.toLowerCase() : value;
+  if (Array.isArray(value)) return value.map(normalized);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [normalized(k) as string, normalized(v)]));
+  return value;
+}
+
+beforeAll(async () => {
+  anvil = await startAnvil({ args: ['--hardfork', 'prague'] });
+  const publicClient = createPublicClient({ transport: http(anvil.url) });
+  const account = devAccount(0);
+  const wallet = createWalletClient({ account, transport: http(anvil.url) });
+  const chainId = await publicClient.getChainId();
+  const send = async (name: string, tx: { to?: Hex; data?: Hex; value?: bigint; gas?: bigint }) => {
+    const hash = await wallet.sendTransaction({ chain: { id: chainId } as never, ...tx, to: tx.to ?? null } as never);
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    sent.push({ name, hash });
+    return receipt;
+  };
+  const beneficiary = '0x00000000000000000000000000000000000b0b00' as Hex;
+  const fresh = '0x000000000000000000000000000000000000f00d' as Hex;
+  await send('plain transfer', { to: devAccount(1).address, value: parseEther('1.5') });
+  const deployed = await send('contract creation with a CREATE in the constructor', { data: contracts.Parent.bytecode, value: 1000n });
+  const parent = deployed.contractAddress as Hex;
+  const child = (await publicClient.readContract({ address: parent, abi: parentAbi, functionName: 'child' })) as Hex;
+  const call = (functionName: string, args: unknown[] = []) => encodeFunctionData({ abi: parentAbi, functionName, args });
+  await send('nested CALL with value, STATICCALL, DELEGATECALL, logs, storage', { to: parent, data: call('nested', [5n]), value: 10n });
+  await send('revert with a reason in a subcall', { to: parent, data: call('tryRevert') });
+  await send('custom error in a subcall', { to: parent, data: call('tryCustom') });
+  await send('out of gas in a subcall', { to: parent, data: call('tryOog') });
+  await send('panic in a subcall', { to: parent, data: call('tryPanic') });
+  await send('CREATE2', { to: parent, data: call('make2', ['0x'.padEnd(66, '7') as Hex]) });
+  await send('CREATE then SELFDESTRUCT in one transaction', { to: parent, data: call('createAndDestroy', [beneficiary]), value: 77n });
+  await send('CALLCODE', { to: parent, data: call('viaCallcode', [11n]) });
+  await send('precompile, BALANCE/EXTCODESIZE/EXTCODEHASH of an empty account', { to: parent, data: call('hashAndLook', [fresh]) });
+  await send('top-level revert with a reason after a logging subcall', { to: parent, data: call('revertTop', ['top reason']), gas: 200_000n });
+  await send('top-level custom error', { to: child, data: encodeFunctionData({ abi: childAbi, functionName: 'failCustom' }), gas: 100_000n });
+  await send('SELFDESTRUCT of an old contract (EIP-6780: balance moves, code stays)', { to: parent, data: call('destroyChild', [beneficiary]) });
+  const spammer = (await send('deploy Spam', { data: contracts.Spam.bytecode })).contractAddress as Hex;
+  sent.pop();
+  const spamAbi = contracts.Spam.abi;
+  const logs = CALL_TRACER_LIMITS.entries + 1;
+  spam.logs = (
+    await send('logs', { to: spammer, data: encodeFunctionData({ abi: spamAbi, functionName: 'logs', args: [BigInt(logs)] }), gas: 12_000_000n })
+  ).transactionHash;
+  const calls = Math.ceil(CALL_TRACER_LIMITS.bytes / 65_536) + 1;
+  spam.bytes = (
+    await send('calls', { to: spammer, data: encodeFunctionData({ abi: spamAbi, functionName: 'calls', args: [BigInt(calls), 65_536n] }), gas: 5_000_000n })
+  ).transactionHash;
+  sent.splice(-2);
+}, 120_000);
+
+afterAll(async () => {
+  await anvil?.stop();
+});
+
+describe('callTracer and prestateTracer equal anvil debug_traceTransaction', () => {
+  it('covers every case', () => {
+    expect(sent.length).toBe(14);
+  });
+  for (const [tracerName, factory, configs] of [
+    ['callTracer', callTracer, CALL_CONFIGS],
+    ['prestateTracer', prestateTracer, PRESTATE_CONFIGS],
+  ] as const) {
+    for (const tracerConfig of configs) {
+      it(`${tracerName} ${JSON.stringify(tracerConfig)}`, async () => {
+        for (const { name, hash } of sent) {
+          const ours = normalized(await traceLocally(hash, factory, tracerConfig));
+          const theirs = await gethView(anvil.url, hash, tracerName, tracerConfig, normalized(await anvilTrace(hash, tracerName, tracerConfig)), ours);
+          expect.soft(ours, name).toEqual(theirs);
+        }
+      });
+    }
+  }
+});
+
+describe('callTracer bounds', () => {
+  it(`refuses a transaction of more than ${CALL_TRACER_LIMITS.entries} frames and logs with -32005`, async () => {
+    const receipt = await rpc<{ status: Hex; logs: unknown[] }>(anvil.url, 'eth_getTransactionReceipt', [spam.logs]);
+    expect(receipt.status).toBe('0x1');
+    expect(receipt.logs.length).toBeGreaterThan(CALL_TRACER_LIMITS.entries);
+    await expect(traceLocally(spam.logs, callTracer, { withLog: true })).rejects.toThrow(LimitExceededError);
+    // Without logs the same transaction is a single frame.
+    expect(await traceLocally(spam.logs, callTracer, {})).toMatchObject({ type: 'CALL' });
+  });
+
+  it(`refuses a transaction of more than ${CALL_TRACER_LIMITS.bytes} bytes of call input with -32005`, async () => {
+    await expect(traceLocally(spam.bytes, callTracer, {})).rejects.toThrow(LimitExceededError);
+    // Its top call alone is small.
+    expect(await traceLocally(spam.bytes, callTracer, { onlyTopCall: true })).toMatchObject({ type: 'CALL' });
+  });
+});
