@@ -12,7 +12,7 @@ import { createPublicClient, createWalletClient, encodeFunctionData, type Hex, h
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { LimitExceededError } from '../../core/errors.ts';
-import { type BlockEnv, executeBlock } from '../../core/execution/executeBlock.ts';
+import { type BlockEnv, executeBlock, type TxObserver } from '../../core/execution/executeBlock.ts';
 import { CALL_TRACER_LIMITS, callTracer } from '../../core/tracing/callTracer.ts';
 import { prestateTracer } from '../../core/tracing/prestateTracer.ts';
 import type { TracerFactory } from '../../core/tracing/tracer.ts';
@@ -29,20 +29,18 @@ const parentAbi = contracts.Parent.abi;
 const childAbi = contracts.Child.abi;
 
 const CALL_CONFIGS = [{}, { onlyTopCall: true }, { withLog: true }, { onlyTopCall: true, withLog: true }];
-const PRESTATE_CONFIGS = [{}, { diffMode: true }, { disableCode: true }, { disableStorage: true }, { diffMode: true, disableCode: true }];
+const PRESTATE_CONFIGS = [{}, { diffMode: true }, { disableCode: true }, { disableStorage: true }, { diffMode: true, disableCode: true }, { includeEmpty: true }];
 
 let anvil: Anvil;
 const sent: { name: string; hash: Hex }[] = [];
 /** Transactions past the callTracer's bounds, not compared with anvil. */
 const spam: Record<'logs' | 'bytes', Hex> = { logs: '0x', bytes: '0x' };
 
-/** Runs transaction `hash` again with our execution code on anvil's parent state, with `tracer` attached. */
+/** Runs transaction `hash`'s block again with our execution code on anvil's parent state, up to that transaction, with `tracer` attached to it. */
 async function traceLocally(hash: Hex, factory: TracerFactory, tracerConfig: Record<string, unknown>): Promise<unknown> {
   const url = anvil.url;
   const tx = await rpc<{ blockNumber: Hex; transactionIndex: Hex }>(url, 'eth_getTransactionByHash', [hash]);
-  expect(tx.transactionIndex).toBe('0x0');
-  const raw = await rpc<Hex>(url, 'eth_getRawTransactionByHash', [hash]);
-  const block = await rpc<{ number: Hex; parentHash: Hex; timestamp: Hex; baseFeePerGas: Hex; gasLimit: Hex; miner: Hex; mixHash: Hex }>(
+  const block = await rpc<{ number: Hex; parentHash: Hex; timestamp: Hex; baseFeePerGas: Hex; gasLimit: Hex; miner: Hex; mixHash: Hex; transactions: Hex[] }>(
     url,
     'eth_getBlockByNumber',
     [tx.blockNumber, false],
@@ -56,12 +54,19 @@ async function traceLocally(hash: Hex, factory: TracerFactory, tracerConfig: Rec
     coinbase: block.miner.toLowerCase() as Hex,
     prevRandao: block.mixHash,
   };
-  const checked = checkRawTransaction(raw, config.chainId, env.gasLimit);
+  const index = Number(tx.transactionIndex);
+  const raws = await Promise.all(block.transactions.slice(0, index + 1).map((h) => rpc<Hex>(url, 'eth_getRawTransactionByHash', [h])));
+  const txs = raws.map((raw) => checkRawTransaction(raw, config.chainId, env.gasLimit));
   const parent = `0x${(env.number - 1n).toString(16)}` as Hex;
   const blockHash = async (n: bigint) => (await rpc<{ hash: Hex } | null>(url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false]))?.hash;
   const tracer = factory(tracerConfig);
-  const run = await executeBlock(config, env, { priorityOps: [], txs: [checked] }, anvilState(url, parent), blockHash, undefined, undefined, tracer);
-  expect(run.outcomes.map((o) => o.status)).toEqual(['included']);
+  // One tracer per transaction, as a block trace gives each its own: this one watches only `hash`.
+  const observer: TxObserver = {
+    before: (ctx) => (ctx.index === index ? tracer.before(ctx) : undefined),
+    after: (ctx, result) => (ctx.index === index ? tracer.after(ctx, result) : undefined),
+  };
+  const run = await executeBlock(config, env, { priorityOps: [], txs }, anvilState(url, parent), blockHash, undefined, undefined, observer);
+  expect(run.outcomes.map((o) => o.status)).toEqual(txs.map(() => 'included'));
   return tracer.result();
 }
 
@@ -108,6 +113,21 @@ beforeAll(async () => {
   await send('top-level revert with a reason after a logging subcall', { to: parent, data: call('revertTop', ['top reason']), gas: 200_000n });
   await send('top-level custom error', { to: child, data: encodeFunctionData({ abi: childAbi, functionName: 'failCustom' }), gas: 100_000n });
   await send('SELFDESTRUCT of an old contract (EIP-6780: balance moves, code stays)', { to: parent, data: call('destroyChild', [beneficiary]) });
+  // Three transactions in one block: the later ones start from the earlier ones' state and log indexes.
+  await rpc(anvil.url, 'evm_setAutomine', [false]);
+  const nonce = await publicClient.getTransactionCount({ address: account.address });
+  const queued = await Promise.all(
+    [call('nested', [8n]), call('tryRevert'), call('nested', [9n])].map((data, i) =>
+      wallet.sendTransaction({ chain: { id: chainId } as never, to: parent, data, nonce: nonce + i, gas: 300_000n } as never),
+    ),
+  );
+  await rpc(anvil.url, 'evm_mine', []);
+  await rpc(anvil.url, 'evm_setAutomine', [true]);
+  for (const [i, hash] of queued.entries()) {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    expect(receipt.transactionIndex).toBe(i);
+    sent.push({ name: `transaction ${i} of a block of three`, hash });
+  }
   const spammer = (await send('deploy Spam', { data: contracts.Spam.bytecode })).contractAddress as Hex;
   sent.pop();
   const spamAbi = contracts.Spam.abi;
@@ -128,7 +148,7 @@ afterAll(async () => {
 
 describe('callTracer and prestateTracer equal anvil debug_traceTransaction', () => {
   it('covers every case', () => {
-    expect(sent.length).toBe(14);
+    expect(sent.length).toBe(17);
   });
   for (const [tracerName, factory, configs] of [
     ['callTracer', callTracer, CALL_CONFIGS],

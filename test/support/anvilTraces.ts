@@ -21,6 +21,8 @@ const CHAIN_ID = 31337n;
 /** Where anvil's tracers depart from current geth's (eth/tracers/native), and so from ours. */
 export const ANVIL_DIFFERENCES = {
   callTracerTopGas: "callTracer: the top frame's gas is the transaction's gas limit in geth, the gas left after intrinsic gas in anvil",
+  callTracerTopGasUsed:
+    "callTracer: the top frame's gasUsed is the transaction's (its receipt's gasUsed) in geth; anvil gives the block's cumulative gas used up to it, which differs after a block's first transaction",
   callTracerLogIndex: "callTracer withLog: a log's index counts the block's logs as its receipt does in geth; anvil counts logs of reverted frames too",
   callTracerTopCallPosition: "callTracer onlyTopCall+withLog: a log's position is 0 in geth (no subcalls recorded); anvil counts the unrecorded subcalls",
   prestateCodeHash: 'prestateTracer: geth prints codeHash beside code (and in diffMode post when the code changed); anvil has no codeHash',
@@ -79,6 +81,9 @@ export async function gethView(
     const intrinsic = materialize(checkRawTransaction(raw, CHAIN_ID, 2n ** 63n), CHAIN_ID).getIntrinsicGas();
     expect(BigInt(top.gas) + intrinsic).toBe(BigInt(tx.gas));
     top.gas = tx.gas;
+    const receipt = await rpc<{ gasUsed: Hex; cumulativeGasUsed: Hex }>(url, 'eth_getTransactionReceipt', [hash]);
+    expect((top as Frame & { gasUsed: Hex }).gasUsed).toBe(receipt.cumulativeGasUsed);
+    (top as Frame & { gasUsed: Hex }).gasUsed = receipt.gasUsed;
     if (tracerConfig.withLog) {
       // Every log we report is in the receipt, at the index the receipt gives it.
       const receipt = await rpc<{ logs: { address: Hex; topics: Hex[]; data: Hex; logIndex: Hex }[] }>(url, 'eth_getTransactionReceipt', [hash]);
@@ -102,7 +107,7 @@ export async function gethView(
   const codeAt = (address: Hex, tag: Hex) => rpc<Hex>(url, 'eth_getCode', [address, tag]);
   const withGethFields = async (accounts: Record<Hex, Account>, tag: Hex, preSide: boolean) => {
     for (const [address, account] of Object.entries(accounts) as [Hex, Account][]) {
-      if (preSide && !(await before.account(address))) {
+      if (preSide && !tracerConfig.includeEmpty && !(await before.account(address))) {
         delete accounts[address];
         continue;
       }
