@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { createPublicClient, createWalletClient, encodeFunctionData, type Hex, http, parseEther } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
+import { keccakHex } from '../../core/chain/keccak.ts';
 import { LimitExceededError } from '../../core/errors.ts';
+import { simulate } from '../../core/execution/call.ts';
 import { type BlockEnv, executeBlock, type TxObserver } from '../../core/execution/executeBlock.ts';
 import { CALL_TRACER_LIMITS, callTracer } from '../../core/tracing/callTracer.ts';
 import { prestateTracer } from '../../core/tracing/prestateTracer.ts';
@@ -29,10 +31,19 @@ const parentAbi = contracts.Parent.abi;
 const childAbi = contracts.Child.abi;
 
 const CALL_CONFIGS = [{}, { onlyTopCall: true }, { withLog: true }, { onlyTopCall: true, withLog: true }];
-const PRESTATE_CONFIGS = [{}, { diffMode: true }, { disableCode: true }, { disableStorage: true }, { diffMode: true, disableCode: true }, { includeEmpty: true }];
+const PRESTATE_CONFIGS = [
+  {},
+  { diffMode: true },
+  { disableCode: true },
+  { disableStorage: true },
+  { diffMode: true, disableCode: true },
+  { includeEmpty: true },
+];
 
 let anvil: Anvil;
 const sent: { name: string; hash: Hex }[] = [];
+/** The cases contract, for calls. */
+let cases: Hex = '0x';
 /** Transactions past the callTracer's bounds, not compared with anvil. */
 const spam: Record<'logs' | 'bytes', Hex> = { logs: '0x', bytes: '0x' };
 
@@ -99,6 +110,7 @@ beforeAll(async () => {
   await send('plain transfer', { to: devAccount(1).address, value: parseEther('1.5') });
   const deployed = await send('contract creation with a CREATE in the constructor', { data: contracts.Parent.bytecode, value: 1000n });
   const parent = deployed.contractAddress as Hex;
+  cases = parent;
   const child = (await publicClient.readContract({ address: parent, abi: parentAbi, functionName: 'child' })) as Hex;
   const call = (functionName: string, args: unknown[] = []) => encodeFunctionData({ abi: parentAbi, functionName, args });
   await send('nested CALL with value, STATICCALL, DELEGATECALL, logs, storage', { to: parent, data: call('nested', [5n]), value: 10n });
@@ -164,6 +176,58 @@ describe('callTracer and prestateTracer equal anvil debug_traceTransaction', () 
       });
     }
   }
+});
+
+describe('debug_traceCall', () => {
+  it('callTracer and prestateTracer of a call equal anvil debug_traceCall', async () => {
+    const url = anvil.url;
+    const from = devAccount(2).address.toLowerCase() as Hex;
+    const data = encodeFunctionData({ abi: parentAbi, functionName: 'nested', args: [3n] });
+    const gas = 500_000n;
+    const head = await rpc<{ number: Hex; hash: Hex; timestamp: Hex; gasLimit: Hex; miner: Hex; mixHash: Hex }>(url, 'eth_getBlockByNumber', ['latest', false]);
+    // A call runs on the head's state in the next block's environment, without fees.
+    const env: BlockEnv = {
+      number: BigInt(head.number) + 1n,
+      parentHash: head.hash,
+      timestamp: BigInt(head.timestamp) + 1n,
+      baseFeePerGas: 0n,
+      gasLimit: BigInt(head.gasLimit),
+      coinbase: head.miner.toLowerCase() as Hex,
+      prevRandao: head.mixHash,
+    };
+    for (const [tracerName, factory, tracerConfig] of [
+      ['callTracer', callTracer, { withLog: true }],
+      ['prestateTracer', prestateTracer, {}],
+      ['prestateTracer', prestateTracer, { diffMode: true }],
+    ] as const) {
+      const tracer = factory(tracerConfig);
+      await simulate(config, env, anvilState(url, head.number), () => undefined, { from, to: cases, data, value: 4n, gas }, { observer: tracer });
+      const ours = normalized(tracer.result()) as Record<string, unknown>;
+      const theirs = normalized(
+        await rpc(url, 'debug_traceCall', [
+          { from, to: cases, data, value: '0x4', gas: `0x${gas.toString(16)}` },
+          head.number,
+          { tracer: tracerName, tracerConfig },
+        ]),
+      ) as Record<string, unknown>;
+      if (tracerName === 'callTracer') {
+        // The receipt-based rules of ANVIL_DIFFERENCES do not apply to a call: compare what both compute alike.
+        const strip = (f: Record<string, unknown>) => ({
+          ...f,
+          gas: undefined,
+          gasUsed: undefined,
+          logs: (f.logs as { index?: Hex }[] | undefined)?.map(({ index: _, ...l }) => l),
+        });
+        expect(strip(ours)).toEqual(strip(theirs));
+        expect(ours.gas).toBe(`0x${gas.toString(16)}`);
+      } else {
+        // ANVIL_DIFFERENCES.prestateCodeHash: geth prints the hash of the code it prints (no code changes in this call).
+        const accounts = (tracerConfig.diffMode ? theirs.pre : theirs) as Record<Hex, { code?: Hex; codeHash?: Hex }>;
+        for (const a of Object.values(accounts)) if (a.code) a.codeHash = keccakHex(a.code);
+        expect(ours, JSON.stringify(tracerConfig)).toEqual(theirs);
+      }
+    }
+  });
 });
 
 describe('callTracer bounds', () => {
