@@ -138,6 +138,8 @@ export const callTracer: TracerFactory = (config) => {
   let entries = 0;
   let bytes = 0;
   let exceeded: string | undefined;
+  /** A failure of the tracer itself: execution goes on (a listener must resolve), the result is refused. */
+  let failure: string | undefined;
 
   const count = (n: number, b: number) => {
     entries += n;
@@ -145,6 +147,9 @@ export const callTracer: TracerFactory = (config) => {
     if (!exceeded && entries > CALL_TRACER_LIMITS.entries) exceeded = `more than ${CALL_TRACER_LIMITS.entries} call frames and logs`;
     if (!exceeded && bytes > CALL_TRACER_LIMITS.bytes) exceeded = `more than ${CALL_TRACER_LIMITS.bytes} bytes of call input, output and log data`;
     return !exceeded;
+  };
+  const fail = (e: unknown) => {
+    failure ??= e instanceof Error ? e.message : String(e);
   };
   const recording = (depth: number) => !exceeded && (!onlyTopCall || depth === 0);
 
@@ -175,14 +180,17 @@ export const callTracer: TracerFactory = (config) => {
         const from = addressHex(ev.address);
         // geth reports the balance the contract holds when SELFDESTRUCT runs.
         const calls = frame.calls;
-        const balance = ev.stateManager.getAccount(ev.address).then((a) => {
-          calls.push({ from, gas: '0x0', gasUsed: '0x0', to: beneficiary, input: '0x', value: toQuantity(a?.balance ?? 0n), type: 'SELFDESTRUCT' });
-        });
-        balance.finally(() => resolve?.());
+        ev.stateManager
+          .getAccount(ev.address)
+          .then((a) => {
+            calls.push({ from, gas: '0x0', gasUsed: '0x0', to: beneficiary, input: '0x', value: toQuantity(a?.balance ?? 0n), type: 'SELFDESTRUCT' });
+          })
+          .catch(fail)
+          .finally(() => resolve?.());
         return;
       }
     } catch (e) {
-      exceeded ??= `tracer failure: ${(e as Error).message}`;
+      fail(e);
     }
     resolve?.();
   };
@@ -254,6 +262,7 @@ export const callTracer: TracerFactory = (config) => {
       }
     },
     result() {
+      if (failure) throw new ServerError(`callTracer: ${failure}`);
       if (exceeded) throw new LimitExceededError(`callTracer: ${exceeded}`);
       if (!top) throw new ServerError('callTracer: the transaction did not run');
       if (withLog) clearFailedLogs(top, false);
