@@ -1,5 +1,5 @@
 import type { EVMResult, InterpreterStep, Message } from '@ethereumjs/evm';
-import type { Address } from '@ethereumjs/util';
+import { Address, bigIntToUnpaddedBytes, setLengthLeft } from '@ethereumjs/util';
 import type { RunTxResult } from '@ethereumjs/vm';
 import { bytesToHex, type Hex, toQuantity } from '../chain/hex.ts';
 import { LimitExceededError, ServerError } from '../errors.ts';
@@ -59,6 +59,8 @@ interface OpenFrame {
   lastGasLeft: bigint;
   /** Logs this frame and its finished subcalls emitted: undone if the frame fails. */
   emitted: number;
+  /** The value the frame runs with (a DELEGATECALL from it carries it on). */
+  value: bigint;
 }
 
 const CALL_OPS: Record<number, string> = { 240: 'CREATE', 241: 'CALL', 242: 'CALLCODE', 244: 'DELEGATECALL', 245: 'CREATE2', 250: 'STATICCALL' };
@@ -84,6 +86,7 @@ const GETH_ERRORS: Record<string, string> = {
 };
 
 const addressHex = (a: Address): Hex => a.toString() as Hex;
+const stackAddress = (n: bigint) => new Address(setLengthLeft(bigIntToUnpaddedBytes(n & ((1n << 160n) - 1n)), 20));
 const word = (n: bigint): Hex => `0x${n.toString(16).padStart(64, '0')}`;
 
 /** Memory bytes [offset, offset + size), zero beyond what the step's memory holds (LOG expands memory itself). */
@@ -133,6 +136,12 @@ export const callTracer: TracerFactory = (config) => {
   const stack: OpenFrame[] = [];
   let top: CallFrame | undefined;
   let pendingOp = 'CALL';
+  /**
+   * A CALL-family opcode that passed its gas check, until its message starts. EthereumJS starts no
+   * message when the caller lacks the value or the depth limit is reached; geth records a frame
+   * with the error, so the next step in the same frame makes it.
+   */
+  let unstarted: { frame: OpenFrame; json: CallFrame; error: string } | undefined;
   /** The next log's index in the block: geth's counter, which a reverted frame winds back. */
   let logIndex = 0;
   let entries = 0;
@@ -158,11 +167,17 @@ export const callTracer: TracerFactory = (config) => {
       const op = ev.opcode.code;
       const frame = stack[stack.length - 1];
       if (!frame) return resolve?.();
+      if (unstarted?.frame === frame) {
+        if (recording(ev.depth + 1) && count(1, 0)) frame.calls.push({ ...unstarted.json, error: unstarted.error });
+        unstarted = undefined;
+      }
       frame.lastOp = ev.opcode.name;
       frame.lastGasLeft = ev.gasLeft;
       if (CALL_OPS[op]) pendingOp = CALL_OPS[op];
       // An opcode that cannot pay for itself fails before it acts: no log, no self-destruct.
-      const runs = ev.gasLeft >= (ev.opcode.dynamicFee ?? BigInt(ev.opcode.fee)) && !frame.isStatic;
+      const fee = ev.opcode.dynamicFee ?? BigInt(ev.opcode.fee);
+      const runs = ev.gasLeft >= fee && !frame.isStatic;
+      if (ev.gasLeft >= fee && (op === 0xf1 || op === 0xf2 || op === 0xf4 || op === 0xfa)) unstarted = unstartedCall(ev, fee, frame);
       if (runs && op >= LOG0 && op <= LOG4) {
         const index = logIndex++;
         frame.emitted++;
@@ -195,7 +210,39 @@ export const callTracer: TracerFactory = (config) => {
     resolve?.();
   };
 
+  /** The frame geth would record if the call at this step starts no message, and why it would not. */
+  const unstartedCall = (ev: InterpreterStep, fee: bigint, frame: OpenFrame): typeof unstarted => {
+    const s = ev.stack;
+    const op = ev.opcode.code;
+    const hasValue = op === 0xf1 || op === 0xf2;
+    const value = hasValue ? s[s.length - 3] : 0n;
+    const [inOffset, inSize] = hasValue ? [s[s.length - 4], s[s.length - 5]] : [s[s.length - 3], s[s.length - 4]];
+    let error: string | undefined;
+    if (ev.depth >= 1024) error = 'max call depth exceeded';
+    else if (op !== 0xf4 && value > ev.account.balance) error = 'insufficient balance for transfer';
+    if (!error) return undefined;
+    // EIP-150: all but one 64th of what is left after the opcode's own cost, plus the stipend of a value transfer.
+    const left = ev.gasLeft - fee;
+    const requested = s[s.length - 1];
+    const capped = requested < left - left / 64n ? requested : left - left / 64n;
+    const target = addressHex(stackAddress(s[s.length - 2]));
+    const from = addressHex(ev.address);
+    const json: CallFrame = {
+      from,
+      gas: toQuantity(capped + (value > 0n ? 2300n : 0n)),
+      gasUsed: '0x0',
+      to: target,
+      input: bytesToHex(memorySlice(ev.memory, inOffset, inSize)),
+      type: CALL_OPS[op],
+    };
+    delete (json as Partial<CallFrame>).type;
+    if (op !== 0xfa) json.value = toQuantity(op === 0xf4 ? frame.value : value);
+    json.type = CALL_OPS[op];
+    return { frame, json, error };
+  };
+
   const onBefore = (msg: Message) => {
+    unstarted = undefined;
     const depth = msg.depth;
     const type = depth === 0 ? (msg.to ? 'CALL' : 'CREATE') : pendingOp;
     const delegated = type === 'DELEGATECALL' || type === 'CALLCODE';
@@ -207,7 +254,7 @@ export const callTracer: TracerFactory = (config) => {
     // geth's key order: value and type come last.
     delete (json as Partial<CallFrame>).type;
     json.type = type;
-    stack.push({ json, calls: [], logs: [], isStatic: msg.isStatic, lastOp: '', lastGasLeft: 0n, emitted: 0 });
+    stack.push({ json, calls: [], logs: [], isStatic: msg.isStatic, lastOp: '', lastGasLeft: 0n, emitted: 0, value: msg.value });
     if (depth > 0 && recording(depth)) count(1, msg.data.length);
   };
 
@@ -219,6 +266,11 @@ export const callTracer: TracerFactory = (config) => {
   const onAfter = (result: EVMResult) => {
     const open = stack.pop();
     if (!open) return;
+    // A call that started no message as the frame's last opcode (its code ends right after).
+    if (unstarted?.frame === open) {
+      if (recording(stack.length + 1) && count(1, 0)) open.calls.push({ ...unstarted.json, error: unstarted.error });
+      unstarted = undefined;
+    }
     const { json } = open;
     const exec = result.execResult;
     json.gasUsed = toQuantity(exec.executionGasUsed);

@@ -115,6 +115,13 @@ contract Parent {
         require(ok);
     }
 
+    /** A CALL with more value than the contract holds: EthereumJS starts no message, geth records a failed frame. */
+    function tooPoor() external {
+        (bool ok,) = address(child).call{value: address(this).balance + 1}(abi.encodeCall(Child.store, (1)));
+        require(!ok);
+        counter += 1;
+    }
+
     function hashAndLook(address a) external returns (bytes32 h) {
         h = sha256(abi.encode(a));
         values[uint256(h)] = a.balance + a.code.length + uint256(a.codehash);

@@ -121,6 +121,7 @@ beforeAll(async () => {
   await send('CREATE2', { to: parent, data: call('make2', ['0x'.padEnd(66, '7') as Hex]) });
   await send('CREATE then SELFDESTRUCT in one transaction', { to: parent, data: call('createAndDestroy', [beneficiary]), value: 77n });
   await send('CALLCODE', { to: parent, data: call('viaCallcode', [11n]) });
+  await send('CALL with more value than the caller holds', { to: parent, data: call('tooPoor') });
   await send('precompile, BALANCE/EXTCODESIZE/EXTCODEHASH of an empty account', { to: parent, data: call('hashAndLook', [fresh]) });
   await send('top-level revert with a reason after a logging subcall', { to: parent, data: call('revertTop', ['top reason']), gas: 200_000n });
   await send('top-level custom error', { to: child, data: encodeFunctionData({ abi: childAbi, functionName: 'failCustom' }), gas: 100_000n });
@@ -160,7 +161,7 @@ afterAll(async () => {
 
 describe('callTracer and prestateTracer equal anvil debug_traceTransaction', () => {
   it('covers every case', () => {
-    expect(sent.length).toBe(17);
+    expect(sent.length).toBe(18);
   });
   for (const [tracerName, factory, configs] of [
     ['callTracer', callTracer, CALL_CONFIGS],
