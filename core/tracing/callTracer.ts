@@ -61,6 +61,8 @@ interface OpenFrame {
   emitted: number;
   /** The value the frame runs with (a DELEGATECALL from it carries it on). */
   value: bigint;
+  /** The SELFDESTRUCT frame of its last opcode, if that ran. */
+  selfdestruct?: CallFrame;
 }
 
 const CALL_OPS: Record<number, string> = { 240: 'CREATE', 241: 'CALL', 242: 'CALLCODE', 244: 'DELEGATECALL', 245: 'CREATE2', 250: 'STATICCALL' };
@@ -193,12 +195,12 @@ export const callTracer: TracerFactory = (config) => {
         const s = ev.stack;
         const beneficiary = `0x${s[s.length - 1].toString(16).padStart(40, '0')}` as Hex;
         const from = addressHex(ev.address);
-        // geth reports the balance the contract holds when SELFDESTRUCT runs.
-        const calls = frame.calls;
+        // geth reports the balance the contract holds when SELFDESTRUCT runs; the frame is added when
+        // the contract's frame ends well (a step is also announced for a SELFDESTRUCT that runs out of gas).
         ev.stateManager
           .getAccount(ev.address)
           .then((a) => {
-            calls.push({ from, gas: '0x0', gasUsed: '0x0', to: beneficiary, input: '0x', value: toQuantity(a?.balance ?? 0n), type: 'SELFDESTRUCT' });
+            frame.selfdestruct = { from, gas: '0x0', gasUsed: '0x0', to: beneficiary, input: '0x', value: toQuantity(a?.balance ?? 0n), type: 'SELFDESTRUCT' };
           })
           .catch(fail)
           .finally(() => resolve?.());
@@ -266,13 +268,15 @@ export const callTracer: TracerFactory = (config) => {
   const onAfter = (result: EVMResult) => {
     const open = stack.pop();
     if (!open) return;
-    // A call that started no message as the frame's last opcode (its code ends right after).
-    if (unstarted?.frame === open) {
-      if (recording(stack.length + 1) && count(1, 0)) open.calls.push({ ...unstarted.json, error: unstarted.error });
-      unstarted = undefined;
-    }
     const { json } = open;
     const exec = result.execResult;
+    // A call that started no message as the frame's last opcode (its code ends right after); had
+    // the frame failed there, the opcode itself failed (a step is also announced for one that runs out of gas).
+    if (unstarted?.frame === open) {
+      if (!exec.exceptionError && recording(stack.length + 1) && count(1, 0)) open.calls.push({ ...unstarted.json, error: unstarted.error });
+      unstarted = undefined;
+    }
+    if (open.selfdestruct && !exec.exceptionError) open.calls.push(open.selfdestruct);
     json.gasUsed = toQuantity(exec.executionGasUsed);
     if (result.createdAddress) json.to = addressHex(result.createdAddress);
     finish(json, exec.returnValue, gethError(open, exec.exceptionError?.error));
