@@ -6,8 +6,10 @@ import { InvalidParamsError } from '../errors.ts';
  * (`withLogs`) is an error rather than a silently different trace.
  */
 export function booleanOptions<K extends string>(tracer: string, config: Record<string, unknown>, known: readonly K[]): Record<K, boolean> {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new InvalidParamsError(`${tracer}: tracerConfig must be an object`);
   const out = Object.fromEntries(known.map((k) => [k, false])) as Record<K, boolean>;
+  // No tracerConfig (or null) means the defaults, as in geth.
+  if (config === undefined || config === null) return out;
+  if (typeof config !== 'object' || Array.isArray(config)) throw new InvalidParamsError(`${tracer}: tracerConfig must be an object`);
   for (const [key, value] of Object.entries(config)) {
     if (!(known as readonly string[]).includes(key)) {
       throw new InvalidParamsError(`${tracer}: unknown tracerConfig field ${JSON.stringify(key)} (known: ${known.join(', ')})`);

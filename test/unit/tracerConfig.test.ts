@@ -30,5 +30,8 @@ describe('tracerConfig of callTracer and prestateTracer', () => {
     expect(() => callTracer({ onlyTopCall: true, withLog: false })).not.toThrow();
     expect(() => prestateTracer({ diffMode: true, disableCode: true, disableStorage: false })).not.toThrow();
     expect(() => prestateTracer({ includeEmpty: true })).not.toThrow();
+    // An absent tracerConfig means the defaults.
+    expect(() => callTracer(undefined as unknown as Record<string, unknown>)).not.toThrow();
+    expect(() => prestateTracer(null as unknown as Record<string, unknown>)).not.toThrow();
   });
 });
