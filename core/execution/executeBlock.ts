@@ -88,9 +88,11 @@ export interface TxContext {
   vm: VM;
   tx: TypedTransaction;
   hash: Hex;
-  /** The transaction's position among the block's executed transactions (0 for a call). */
+  /** The transaction's position in its block, its deposit transactions counted (0 for a call). */
   index: number;
   env: BlockEnv;
+  /** How many logs the block's earlier transactions emitted: geth's index of this transaction's first log (0 if absent). */
+  logIndex?: number;
 }
 
 /**
@@ -255,7 +257,15 @@ export async function executeBlock(
       // Kept open until the weight is known: a transaction over the budget leaves no trace.
       await state.checkpoint();
     }
-    const ctx: TxContext | undefined = observer && { vm, tx, hash: t.hash, index: included.length, env };
+    const ctx: TxContext | undefined = observer && {
+      vm,
+      tx,
+      hash: t.hash,
+      // Deposit transactions come first in the block, each with its one log.
+      index: deposits.length + included.length,
+      env,
+      logIndex: deposits.reduce((n, d) => n + d.receipt.logs.length, 0) + included.reduce((n, i) => n + i.result.receipt.logs.length, 0),
+    };
     if (ctx) await observer?.before(ctx);
     try {
       result = await runTx(vm, { tx, block, blockGasUsed: gasUsed, skipHardForkValidation: true });
