@@ -87,6 +87,25 @@ export function parseStructLoggerOptions(config: Record<string, unknown>): Struc
   return opts;
 }
 
+const CALLS = new Set(['CALL', 'CALLCODE', 'DELEGATECALL', 'STATICCALL']);
+const CREATES = new Set(['CREATE', 'CREATE2']);
+
+/**
+ * Geth's cost of a step: what EthereumJS charges before the opcode runs, plus, for the calls and
+ * creations, the gas handed to the new frame (all but one 64th of what is left, EIP-150, at most
+ * what a call asks for; a value transfer's stipend is not counted), which EthereumJS takes later.
+ */
+function gasCost(op: string, step: InterpreterStep): bigint {
+  const cost = step.opcode.dynamicFee ?? BigInt(step.opcode.fee);
+  const isCall = CALLS.has(op);
+  if (!isCall && !CREATES.has(op)) return cost;
+  const available = step.gasLeft - cost;
+  if (available < 0n) return cost;
+  const allButOne64th = available - available / 64n;
+  const asked = isCall ? step.stack[step.stack.length - 1] : undefined;
+  return cost + (asked !== undefined && asked < allButOne64th ? asked : allButOne64th);
+}
+
 const word = (v: bigint): Hex => `0x${v.toString(16).padStart(64, '0')}`;
 
 /** Approximate JSON size of an entry: what the byte cap counts (keys and punctuation included). */
@@ -162,7 +181,7 @@ export class StructLogger implements Tracer {
       pc: step.pc,
       op,
       gas: Number(step.gasLeft),
-      gasCost: Number(step.opcode.dynamicFee ?? BigInt(step.opcode.fee)),
+      gasCost: Number(gasCost(op, step)),
       depth: step.depth + 1,
     } as StructLog;
     if (!this.opts.disableStack) log.stack = step.stack.map((v) => `0x${v.toString(16)}` as Hex);

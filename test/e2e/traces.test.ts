@@ -287,6 +287,7 @@ describe('conformance: execution-apis fixtures of debug_trace*', () => {
       'debug_traceBlockByNumber/trace-block-storage-encoding.io',
       'debug_traceBlockByNumber/trace-block-storage-snapshot-timing.io',
       'debug_traceBlockByNumber/trace-block-with-transactions.io',
+      'debug_traceBlockByNumber/trace-genesis.io',
       'debug_traceTransaction/trace-contract-call.io',
       'debug_traceTransaction/trace-legacy-transfer.io',
       'debug_traceTransaction/trace-unknown-tx.io',
