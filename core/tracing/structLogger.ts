@@ -38,11 +38,17 @@ export interface StructLoggerOptions {
 }
 
 /**
- * Output size a struct log of one request may reach, in bytes of JSON (about). Geth has no such
+ * Output size the struct logs of one request may reach, in bytes of JSON (about). Geth has no such
  * bound; a struct log with memory grows with steps times memory size, so one is needed here: the
  * Durable Object's answer and the edge's response hold the whole of it, in isolates of 128 MB.
  */
 export const DEFAULT_STRUCT_LOG_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Bytes of struct log one request may produce, and those produced so far. */
+export interface ByteBudget {
+  max: number;
+  used: number;
+}
 
 export class StructLogTooLargeError extends LimitExceededError {
   constructor(maxBytes: number) {
@@ -128,9 +134,8 @@ function entrySize(log: StructLog): number {
  */
 export class StructLogger implements Tracer {
   private readonly opts: StructLoggerOptions;
-  private readonly maxBytes: number;
+  private readonly budget: ByteBudget;
   private logs: StructLog[] = [];
-  private bytes = 0;
   /** The contracts' slots seen so far, per address, as geth keeps them. */
   private storage = new Map<string, Map<Hex, Hex>>();
   /** The last return data a finished call frame left to its caller, per depth of the caller. */
@@ -155,9 +160,10 @@ export class StructLogger implements Tracer {
   };
   private readonly onAfter = (result: EVMResult) => this.afterMessage(result);
 
-  constructor(opts: StructLoggerOptions, maxBytes = DEFAULT_STRUCT_LOG_MAX_BYTES) {
+  /** `budget`: the bytes of the whole request, shared by the struct loggers of a block's transactions. */
+  constructor(opts: StructLoggerOptions, budget: ByteBudget = { max: DEFAULT_STRUCT_LOG_MAX_BYTES, used: 0 }) {
     this.opts = opts;
-    this.maxBytes = maxBytes;
+    this.budget = budget;
   }
 
   before(ctx: TxContext): void {
@@ -209,8 +215,8 @@ export class StructLogger implements Tracer {
       log.storage = Object.fromEntries(slots);
     }
     log.refund = Number(step.gasRefund);
-    this.bytes += entrySize(log);
-    if (this.bytes > this.maxBytes) {
+    this.budget.used += entrySize(log);
+    if (this.budget.used > this.budget.max) {
       this.tooLarge = true;
       this.logs = [];
       return;
@@ -229,7 +235,7 @@ export class StructLogger implements Tracer {
   }
 
   result(): StructLoggerResult {
-    if (this.tooLarge) throw new StructLogTooLargeError(this.maxBytes);
+    if (this.tooLarge) throw new StructLogTooLargeError(this.budget.max);
     if (this.failure !== undefined) throw this.failure;
     const r = this.outcome;
     const exec = r?.execResult;
@@ -255,7 +261,11 @@ function wordBytes(key: bigint): Uint8Array {
   return out;
 }
 
-/** The struct logger as a tracer factory: `config` holds its options as the request gave them. */
+/**
+ * The struct logger as a tracer factory, made once per request: `config` holds its options as the
+ * request gave them, and every struct logger it makes draws on one byte budget of `maxBytes`.
+ */
 export const structLogger = (maxBytes = DEFAULT_STRUCT_LOG_MAX_BYTES): TracerFactory => {
-  return (config) => new StructLogger(parseStructLoggerOptions(config), maxBytes);
+  const budget: ByteBudget = { max: maxBytes, used: 0 };
+  return (config) => new StructLogger(parseStructLoggerOptions(config), budget);
 };

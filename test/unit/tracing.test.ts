@@ -102,6 +102,16 @@ describe('bounds of a trace request', () => {
     expect(e.message).toMatch(/struct log exceeds 2000 bytes/);
   });
 
+  it('counts the bytes of one request (a block trace: all its transactions) against one cap', async () => {
+    const [nested] = await traceSealedBlock(fresh(), config, structLogs(), {}, { ...opts, only: 1 });
+    const oneRequest = tracerFactory(traceRequest({}), { ...DEFAULT_TRACE_LIMITS, structLogMaxBytes: 2 * JSON.stringify(nested.result).length });
+    // The struct loggers a factory makes share its budget: a block trace makes them all from one.
+    expect(await traceSealedBlock(fresh(), config, oneRequest, {}, { ...opts, only: 1 })).toEqual([nested]);
+    const again = async () => traceSealedBlock(fresh(), config, oneRequest, {}, { ...opts, only: 1 });
+    const e = await rpcErrorOf(again().then(again));
+    expect(e.code).toBe(-32005);
+  });
+
   it('refuses a block trace of more transactions than the cap, not a single transaction of it: -32005', async () => {
     const e = await rpcErrorOf(traceSealedBlock(fresh(), config, structLogs(), {}, { ...opts, maxTxs: 2 }));
     expect(e.code).toBe(-32005);
