@@ -140,7 +140,9 @@ export class StructLogger implements Tracer {
   private storage = new Map<string, Map<Hex, Hex>>();
   /** The last return data a finished call frame left to its caller, per depth of the caller. */
   private returnData: Hex[] = [];
-  private frames: number[] = [];
+  private frames: { depth: number; create: boolean; refund: bigint }[] = [];
+  /** The refund counter as the last step left it (EthereumJS shows an SSTORE's step its own refund already). */
+  private refund = 0n;
   private outcome: RunTxResult | undefined;
   private tooLarge = false;
   /** A state read of a step that failed: the trace is incomplete, so the request fails. */
@@ -154,8 +156,8 @@ export class StructLogger implements Tracer {
       done?.();
     });
   };
-  private readonly onBefore = (msg: { depth: number }) => {
-    this.frames.push(msg.depth);
+  private readonly onBefore = (msg: { depth: number; to?: unknown }) => {
+    this.frames.push({ depth: msg.depth, create: msg.to === undefined, refund: this.refund });
     this.returnData[msg.depth] = '0x';
   };
   private readonly onAfter = (result: EVMResult) => this.afterMessage(result);
@@ -181,8 +183,12 @@ export class StructLogger implements Tracer {
   }
 
   private async step(step: InterpreterStep): Promise<void> {
-    if (this.tooLarge || (this.opts.limit > 0 && this.logs.length >= this.opts.limit)) return;
     const op = step.opcode.name;
+    // The counter before the step runs, as anvil reports it: SSTORE's gas handler has already
+    // changed it when EthereumJS emits the step.
+    const refund = op === 'SSTORE' ? this.refund : step.gasRefund;
+    this.refund = step.gasRefund;
+    if (this.tooLarge || (this.opts.limit > 0 && this.logs.length >= this.opts.limit)) return;
     const log: StructLog = {
       pc: step.pc,
       op,
@@ -214,7 +220,7 @@ export class StructLogger implements Tracer {
       }
       log.storage = Object.fromEntries(slots);
     }
-    log.refund = Number(step.gasRefund);
+    log.refund = Number(refund);
     this.budget.used += entrySize(log);
     if (this.budget.used > this.budget.max) {
       this.tooLarge = true;
@@ -225,9 +231,15 @@ export class StructLogger implements Tracer {
   }
 
   private afterMessage(result: EVMResult): void {
-    const depth = this.frames.pop() ?? 0;
+    const frame = this.frames.pop() ?? { depth: 0, create: false, refund: 0n };
+    const depth = frame.depth;
     const err = result.execResult.exceptionError;
-    if (depth > 0) this.returnData[depth - 1] = bytesToHex(result.execResult.returnValue);
+    // A failed frame leaves its caller's refund counter as it was.
+    this.refund = err ? frame.refund : (result.execResult.gasRefund ?? 0n);
+    // Return data: a call's output or revert data; nothing after a creation that succeeded (its
+    // output became code) or after any other failure.
+    const returned = (!err && !frame.create) || err?.error === 'revert';
+    if (depth > 0) this.returnData[depth - 1] = returned ? bytesToHex(result.execResult.returnValue) : '0x';
     if (!err || err.error === 'revert') return;
     // The step that failed is the last one logged in this frame: mark it as geth does.
     const last = this.logs[this.logs.length - 1];
