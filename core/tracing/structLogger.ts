@@ -145,6 +145,8 @@ export class StructLogger implements Tracer {
   private refund = 0n;
   private outcome: RunTxResult | undefined;
   private tooLarge = false;
+  /** The last SLOAD or SSTORE logged, with its contract's slots as they were before it. */
+  private storageStep: { log: StructLog; slots: Map<Hex, Hex>; before: Map<Hex, Hex> } | undefined;
   /** A state read of a step that failed: the trace is incomplete, so the request fails. */
   private failure: unknown;
   private ctx: TxContext | undefined;
@@ -211,6 +213,7 @@ export class StructLogger implements Tracer {
         this.storage.set(address, slots);
       }
       const stack = step.stack;
+      this.storageStep = { log, slots, before: new Map(slots) };
       if (op === 'SLOAD' && stack.length >= 1) {
         const key = stack[stack.length - 1];
         const value = await step.stateManager.getStorage(step.address, wordBytes(key));
@@ -243,7 +246,20 @@ export class StructLogger implements Tracer {
     if (!err || err.error === 'revert') return;
     // The step that failed is the last one logged in this frame: mark it as geth does.
     const last = this.logs[this.logs.length - 1];
-    if (last && last.depth === depth + 1 && last.error === undefined) last.error = GETH_ERRORS[err.error] ?? err.error;
+    if (!last || last.depth !== depth + 1 || last.error !== undefined) return;
+    last.error = GETH_ERRORS[err.error] ?? err.error;
+    if (err.error === 'out of gas') {
+      // As anvil: an out-of-gas step cost what was left, except an SSTORE refused by the EIP-2200
+      // sentry (2300 gas or less left), which cost nothing.
+      last.gasCost = last.op === 'SSTORE' && last.gas <= 2300 ? 0 : last.gas;
+    }
+    // A failed SLOAD or SSTORE read or wrote nothing: its storage is the contract's as before it.
+    const s = this.storageStep;
+    if (s?.log === last) {
+      s.slots.clear();
+      for (const [k, v] of s.before) s.slots.set(k, v);
+      last.storage = Object.fromEntries(s.before);
+    }
   }
 
   result(): StructLoggerResult {

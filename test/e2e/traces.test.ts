@@ -33,15 +33,35 @@ const TRACER_CONFIGS: Record<string, unknown>[] = [
 /** Fields of the struct logger's output documented to differ from anvil's (README: Tracing). None today. */
 const DIFFERING_FIELDS: readonly string[] = [];
 
-/** Removes the documented differing fields at any depth. */
+/**
+ * The one documented difference in values: a failing step's `error` is geth's text here, where
+ * anvil prints revm's names in Rust's debug form. Anvil's are translated before comparing.
+ */
+const ANVIL_ERRORS: Record<string, string> = {
+  'Some(OutOfGas)': 'out of gas',
+  'Some(ReentrancySentryOOG)': 'out of gas',
+};
+
+/** Removes the documented differing fields at any depth and translates anvil's error names. */
 function comparable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(comparable);
   if (typeof v !== 'object' || v === null) return v;
   return Object.fromEntries(
     Object.entries(v)
       .filter(([k]) => !DIFFERING_FIELDS.includes(k))
-      .map(([k, x]) => [k, comparable(x)]),
+      .map(([k, x]) => [k, k === 'error' && typeof x === 'string' ? (ANVIL_ERRORS[x] ?? x) : comparable(x)]),
   );
+}
+
+/** Compares two traces step by step, so that a difference names its step. */
+function expectSameTrace(ours: unknown, theirs: unknown, label: string): void {
+  const a = comparable(ours) as { structLogs?: unknown[] };
+  const b = comparable(theirs) as { structLogs?: unknown[] };
+  if (Array.isArray(a.structLogs) && Array.isArray(b.structLogs)) {
+    const n = Math.min(a.structLogs.length, b.structLogs.length);
+    for (let i = 0; i < n; i++) expect(a.structLogs[i], `${label}: step ${i}`).toEqual(b.structLogs[i]);
+  }
+  expect(a, label).toEqual(b);
 }
 
 let anvil: Anvil;
@@ -128,7 +148,7 @@ describe('debug_traceTransaction: the chain against anvil', () => {
           chainRpc<{ structLogs?: unknown[] }>('debug_traceTransaction', [hash, config]),
           anvilRpc<unknown>('debug_traceTransaction', [hash, config]),
         ]);
-        expect(comparable(ours), name).toEqual(comparable(theirs));
+        expectSameTrace(ours, theirs, name);
       }
       const nested = await chainRpc<{ structLogs: { op: string; depth: number; error?: string }[] }>('debug_traceTransaction', [txs[5].hash, config]);
       // What the comparison covers: frames below the top, the opcodes named, and a failing step.
@@ -159,7 +179,11 @@ describe('debug_traceBlockByNumber and debug_traceBlockByHash: the chain against
         const expected = await Promise.all(hashes.map(async (h) => ({ txHash: h, result: await anvilRpc('debug_traceTransaction', [h, config]) })));
         const byNumber = await chainRpc<unknown[]>('debug_traceBlockByNumber', [number, config]);
         const byHash = await chainRpc<unknown[]>('debug_traceBlockByHash', [blockHash, config]);
-        expect(comparable(byNumber)).toEqual(comparable(expected));
+        expect(byNumber.length).toBe(expected.length);
+        for (const [i, t] of (byNumber as { txHash: Hex; result: unknown }[]).entries()) {
+          expect(t.txHash).toBe(expected[i].txHash);
+          expectSameTrace(t.result, expected[i].result, `block ${number}, transaction ${i}`);
+        }
         expect(byHash).toEqual(byNumber);
       }
       // Anvil's own block trace has the same shape: one { txHash, result } per transaction.
@@ -186,7 +210,7 @@ describe('debug_traceCall: the chain against anvil', () => {
           chainRpc('debug_traceCall', [call, 'latest', config]),
           anvilRpc('debug_traceCall', [call, 'latest', config]),
         ]);
-        expect(comparable(ours), data.slice(0, 10)).toEqual(comparable(theirs));
+        expectSameTrace(ours, theirs, data.slice(0, 10));
       }
     });
   }

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { RpcError } from '../../core/errors.ts';
+import { reexecuteBlock } from '../../core/proving/reexecute.ts';
 import { type BlockTrace, decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { DEFAULT_TRACE_LIMITS, parseTraceLimits, traceRequest, tracerFactory } from '../../core/tracing/index.ts';
@@ -141,5 +142,44 @@ describe('bounds of a trace request', () => {
     expect(parseTraceLimits({})).toEqual(DEFAULT_TRACE_LIMITS);
     expect(parseTraceLimits({ RPC_TRACE_MAX_BYTES: '1000', RPC_TRACE_BLOCK_MAX_TXS: '5' })).toEqual({ structLogMaxBytes: 1000, blockMaxTxs: 5 });
     expect(() => parseTraceLimits({ RPC_TRACE_MAX_BYTES: '0' })).toThrow(/positive integer/);
+  });
+});
+
+describe('cost of tracing a block (logged, never asserted)', () => {
+  it('a block of 30 contract calls: re-execution alone, and traced with the struct logger', async () => {
+    const seq = new SequencerCore(nodeSql(), config);
+    await seq.init();
+    const { abi, bytecode } = compileFile('Traced.sol').Traced;
+    seq.submit([await checkedTx(config, 0, 0, { data: bytecode, gas: 3_000_000n })]);
+    await seq.seal(NOW);
+    const traced = getContractAddress({ from: devAccount(0).address, nonce: 0n });
+    const txs = [];
+    for (let i = 0; i < 30; i++) {
+      const data =
+        i % 3 === 2
+          ? encodeFunctionData({ abi, functionName: 'nested', args: [BigInt(i)] })
+          : encodeFunctionData({ abi, functionName: 'store', args: [BigInt(i), 1n] });
+      txs.push(await checkedTx(config, 2, i, { to: traced, data, gas: 1_000_000n }));
+    }
+    seq.submit(txs);
+    const sealed = await seq.seal(NOW + 1000, { trace: true });
+    expect(sealed?.included.length).toBe(30);
+    const bytes = encodeTrace(sealed?.trace as BlockTrace);
+    const time = async (fn: () => Promise<unknown>) => {
+      await fn();
+      const start = performance.now();
+      for (let i = 0; i < 3; i++) await fn();
+      return (performance.now() - start) / 3;
+    };
+    const plain = await time(() => reexecuteBlock(decodeTrace(bytes), config));
+    const all = await time(() => traceSealedBlock(decodeTrace(bytes), config, structLogs(), {}, opts));
+    const allMemory = await time(() => traceSealedBlock(decodeTrace(bytes), config, structLogs(), { enableMemory: true }, opts));
+    const one = await time(() => traceSealedBlock(decodeTrace(bytes), config, structLogs(), {}, { ...opts, only: 29 }));
+    const size = JSON.stringify(await traceSealedBlock(decodeTrace(bytes), config, structLogs(), {}, opts)).length;
+    console.log(
+      `[trace cost] 30-transaction block (${sealed?.header.gasUsed} gas, Node): re-execution ${plain.toFixed(0)} ms; ` +
+        `traced, struct logger ${all.toFixed(0)} ms (${(size / 1024).toFixed(0)} KiB of JSON), with memory ${allMemory.toFixed(0)} ms; ` +
+        `one transaction of it ${one.toFixed(0)} ms`,
+    );
   });
 });
