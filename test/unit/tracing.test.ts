@@ -12,12 +12,14 @@ import { RpcError } from '../../core/errors.ts';
 import { reexecuteBlock } from '../../core/proving/reexecute.ts';
 import { type BlockTrace, decodeTrace, encodeTrace } from '../../core/proving/trace.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
+import type { SimulatorCore } from '../../core/simulation/simulator.ts';
 import { DEFAULT_TRACE_LIMITS, parseTraceLimits, traceRequest, tracerFactory } from '../../core/tracing/index.ts';
 import { traceSealedBlock } from '../../core/tracing/replay.ts';
 import type { StructLoggerResult } from '../../core/tracing/structLogger.ts';
 import { compileFile } from '../../scripts/lib/compile.ts';
 import { checkedTx, devAccount } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
+import { simulatorOver } from '../support/simulator.ts';
 
 const config = parseChainConfig({ DEV_CHAIN: '1' });
 const NOW = 1_800_000_000_000;
@@ -145,9 +147,13 @@ describe('bounds of a trace request', () => {
   });
 });
 
-describe('cost of tracing a block (logged, never asserted)', () => {
-  it('a block of 30 contract calls: re-execution alone, and traced with the struct logger', async () => {
-    const seq = new SequencerCore(nodeSql(), config);
+describe('a block of 30 contract calls in the simulator: time limit and cost', () => {
+  let seq: SequencerCore;
+  let bytes: Uint8Array;
+  let gasUsed: Hex;
+
+  beforeAll(async () => {
+    seq = new SequencerCore(nodeSql(), config);
     await seq.init();
     const { abi, bytecode } = compileFile('Traced.sol').Traced;
     seq.submit([await checkedTx(config, 0, 0, { data: bytecode, gas: 3_000_000n })]);
@@ -164,7 +170,27 @@ describe('cost of tracing a block (logged, never asserted)', () => {
     seq.submit(txs);
     const sealed = await seq.seal(NOW + 1000, { trace: true });
     expect(sealed?.included.length).toBe(30);
-    const bytes = encodeTrace(sealed?.trace as BlockTrace);
+    bytes = encodeTrace(sealed?.trace as BlockTrace);
+    gasUsed = sealed?.header.gasUsed as Hex;
+  });
+
+  const replay = (sim: SimulatorCore, request: Record<string, unknown> = {}) =>
+    sim.replay((executor, checkDeadline) => traceSealedBlock(decodeTrace(bytes), config, structLogs(), request, { ...opts, executor, checkDeadline }));
+
+  it("traces the block on the simulator's metered EVM, and again on the same EVM", async () => {
+    const sim = simulatorOver(seq);
+    const first = await replay(sim);
+    expect(first).toHaveLength(30);
+    expect(await replay(sim)).toEqual(first);
+  });
+
+  it('stops a trace past RPC_EVM_TIMEOUT_MS with the timeout error of eth_call', async () => {
+    const e = await rpcErrorOf(replay(simulatorOver(seq, { timeoutMs: 20 }), { enableMemory: true }));
+    expect(e.code).toBe(-32000);
+    expect(e.message).toBe('execution aborted (timeout = 20ms)');
+  });
+
+  it('costs (logged, never asserted): re-execution alone, traced with the struct logger', async () => {
     const time = async (fn: () => Promise<unknown>) => {
       await fn();
       const start = performance.now();
@@ -177,7 +203,7 @@ describe('cost of tracing a block (logged, never asserted)', () => {
     const one = await time(() => traceSealedBlock(decodeTrace(bytes), config, structLogs(), {}, { ...opts, only: 29 }));
     const size = JSON.stringify(await traceSealedBlock(decodeTrace(bytes), config, structLogs(), {}, opts)).length;
     console.log(
-      `[trace cost] 30-transaction block (${sealed?.header.gasUsed} gas, Node): re-execution ${plain.toFixed(0)} ms; ` +
+      `[trace cost] 30-transaction block (${BigInt(gasUsed)} gas, Node): re-execution ${plain.toFixed(0)} ms; ` +
         `traced, struct logger ${all.toFixed(0)} ms (${(size / 1024).toFixed(0)} KiB of JSON), with memory ${allMemory.toFixed(0)} ms; ` +
         `one transaction of it ${one.toFixed(0)} ms`,
     );
