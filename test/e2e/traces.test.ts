@@ -177,7 +177,12 @@ describe('debug_traceBlockByNumber and debug_traceBlockByHash: the chain against
       for (const [blockHash, hashes] of blocks) {
         const { number } = await chainRpc<{ number: Hex }>('eth_getBlockByHash', [blockHash, false]);
         const expected = await Promise.all(hashes.map(async (h) => ({ txHash: h, result: await anvilRpc('debug_traceTransaction', [h, config]) })));
+        const start = performance.now();
         const byNumber = await chainRpc<unknown[]>('debug_traceBlockByNumber', [number, config]);
+        // A figure for the report (never asserted): the whole request, edge to Simulator and back.
+        console.log(
+          `[trace cost] debug_traceBlockByNumber of ${hashes.length} transactions with ${JSON.stringify(config)}: ${(performance.now() - start).toFixed(0)} ms`,
+        );
         const byHash = await chainRpc<unknown[]>('debug_traceBlockByHash', [blockHash, config]);
         expect(byNumber.length).toBe(expected.length);
         for (const [i, t] of (byNumber as { txHash: Hex; result: unknown }[]).entries()) {
