@@ -149,7 +149,6 @@ export class StructLogger implements Tracer {
   private storageStep: { log: StructLog; slots: Map<Hex, Hex>; before: Map<Hex, Hex> } | undefined;
   /** A state read of a step that failed: the trace is incomplete, so the request fails. */
   private failure: unknown;
-  private ctx: TxContext | undefined;
 
   // EthereumJS awaits a listener of two parameters (it passes a callback to call when done).
   private readonly onStep = (step: InterpreterStep, done?: () => void) => {
@@ -171,7 +170,6 @@ export class StructLogger implements Tracer {
   }
 
   before(ctx: TxContext): void {
-    this.ctx = ctx;
     ctx.vm.evm.events?.on('step', this.onStep);
     ctx.vm.evm.events?.on('beforeMessage', this.onBefore);
     ctx.vm.evm.events?.on('afterMessage', this.onAfter);
@@ -271,11 +269,6 @@ export class StructLogger implements Tracer {
     // Geth returns the output of a success and the revert data of a revert; nothing after other failures.
     const returnValue = exec && (!failed || exec.exceptionError?.error === 'revert') ? bytesToHex(exec.returnValue) : '0x';
     return { gas: Number(r?.totalGasSpent ?? 0n), failed, returnValue, structLogs: this.logs };
-  }
-
-  /** Context of the transaction traced, for callers that report per transaction (block traces). */
-  get traced(): TxContext | undefined {
-    return this.ctx;
   }
 }
 
