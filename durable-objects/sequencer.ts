@@ -453,6 +453,11 @@ export class Sequencer extends DurableObject<Env> {
     return unindexedBlocks(this.core, after, limit);
   }
 
+  /** A block's trace blob while it waits for R2 (the outbox flush drops it once written): for debug_trace* of recent blocks. */
+  traceBlob(block: number): Uint8Array | null {
+    return this.core.traceBlob(block) ?? null;
+  }
+
   async proof(address: Hex, slots: Hex[], number: bigint) {
     return outcome(() => this.queries.proof(address, slots, number));
   }

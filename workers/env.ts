@@ -1,6 +1,7 @@
 import type { ChainVars } from '../core/chain/config.ts';
 import type { PruneVars } from '../core/sequencer/prune.ts';
 import type { CallLimitVars } from '../core/simulation/limits.ts';
+import type { TraceLimitVars } from '../core/tracing/index.ts';
 import type { SubscriptionHub } from '../durable-objects/hub.ts';
 import type { Sequencer } from '../durable-objects/sequencer.ts';
 import type { Settlement } from '../durable-objects/settlement.ts';
@@ -13,7 +14,7 @@ import type { Simulator } from '../durable-objects/simulator.ts';
  */
 
 /** Bindings declared in wrangler.toml. */
-export interface Env extends ChainVars, CallLimitVars, PruneVars {
+export interface Env extends ChainVars, CallLimitVars, TraceLimitVars, PruneVars {
   SEQUENCER: DurableObjectNamespace<Sequencer>;
   /** Read-only execution (eth_call and friends), off the sequencer's thread. */
   SIMULATOR: DurableObjectNamespace<Simulator>;
@@ -115,8 +116,8 @@ export function publicSequencer(env: Env): PublicSequencer {
   return sequencerStub(env);
 }
 
-/** The simulators' view: public reads plus the feed of blocks D1 has not indexed yet. */
-export type FeedSequencer = Pick<SequencerStub, 'unindexed'>;
+/** The simulators' view: the feed of blocks D1 has not indexed yet, and the trace blobs not yet in R2 (debug_trace*). */
+export type FeedSequencer = Pick<SequencerStub, 'unindexed' | 'traceBlob'>;
 
 export function feedSequencer(env: Env): FeedSequencer {
   return sequencerStub(env);

@@ -3,7 +3,7 @@ import type { ChainConfig } from '../chain/config.ts';
 import { sealHeader } from '../chain/format.ts';
 import { bytesToHex, type Hex } from '../chain/hex.ts';
 import { keccak, keccakHex } from '../chain/keccak.ts';
-import { executeBlock } from '../execution/executeBlock.ts';
+import { type Executor, executeBlock, type TxObserver } from '../execution/executeBlock.ts';
 import { applyDiffToTrie, type TrieNodeSource } from '../state/stateTrie.ts';
 import { TrieStateReader } from '../state/trieState.ts';
 import { EMPTY_CODE_HASH } from '../state/types.ts';
@@ -25,9 +25,16 @@ class WitnessError extends Error {}
  * against its parent header and the chain's configuration `config` (checkEnv.ts): the trace's word
  * is never taken for the chain id, gas limit, fee recipient or base fee floor. Trie nodes, code and
  * headers are looked up by their hash, so a witness altered in any byte lacks the node, code or
- * header it claims to hold and is refused. Holds no state between calls.
+ * header it claims to hold and is refused. Holds no state between calls. The tracers of debug_trace*
+ * (core/tracing/replay.ts) watch this same re-execution through `observe`: an observer, and an
+ * executor whose EVM is metered.
  */
-export async function reexecuteBlock(trace: BlockTrace, config: ChainConfig, recover: RecoverPublicKey = nobleRecover): Promise<Verdict> {
+export async function reexecuteBlock(
+  trace: BlockTrace,
+  config: ChainConfig,
+  recover: RecoverPublicKey = nobleRecover,
+  observe: { observer?: TxObserver; executor?: Executor } = {},
+): Promise<Verdict> {
   const checked = await checkEnv(trace, config);
   if (!checked.ok) return { valid: false, reason: checked.reason };
   const blockHashes = checked.blockHashes;
@@ -64,7 +71,16 @@ export async function reexecuteBlock(trace: BlockTrace, config: ChainConfig, rec
       if (!h) throw new WitnessError(`the trace lacks the BLOCKHASH answer for block ${n}`);
       return h;
     };
-    const exec = await executeBlock(config, trace.env, { priorityOps: trace.priorityOps, txs }, reader, blockHash);
+    const exec = await executeBlock(
+      config,
+      trace.env,
+      { priorityOps: trace.priorityOps, txs },
+      reader,
+      blockHash,
+      observe.executor,
+      undefined,
+      observe.observer,
+    );
     const refused = exec.outcomes.find((o) => o.status !== 'included');
     if (refused) return { valid: false, reason: `transaction ${refused.hash} does not execute in this block: ${'reason' in refused ? refused.reason : ''}` };
     const update = await applyDiffToTrie(source, trace.preStateRoot, exec.diff, (a) => reader.account(a));

@@ -1,8 +1,9 @@
 import type { ChainConfig } from '../chain/config.ts';
 import type { Hex } from '../chain/hex.ts';
 import { type CallOutcome, type CallRequest, callExecutor, estimateGas, simulate, throwIfFailed } from '../execution/call.ts';
-import type { BlockEnv, BlockHashLookup, Executor } from '../execution/executeBlock.ts';
+import { type BlockEnv, type BlockHashLookup, Executor } from '../execution/executeBlock.ts';
 import type { StateReader } from '../state/types.ts';
+import type { Tracer } from '../tracing/tracer.ts';
 import { type ChainFeed, ChainView, envOf, type IndexedState } from './chainView.ts';
 import { type CallLimits, ExecutionGate } from './limits.ts';
 import { ExecutionMeter } from './meter.ts';
@@ -40,6 +41,8 @@ export class SimulatorCore {
   readonly view: ChainView;
   private readonly gate: ExecutionGate;
   private readonly idle: Slot[] = [];
+  /** EVMs for re-executing sealed blocks (debug_trace*): block state, not a call's. */
+  private readonly idleReplays: Slot[] = [];
   private readonly config: ChainConfig;
   private readonly limits: CallLimits;
 
@@ -52,6 +55,10 @@ export class SimulatorCore {
 
   get load() {
     return this.gate.load;
+  }
+
+  get gasCap(): bigint {
+    return this.limits.gasCap;
   }
 
   /** Gas a call may use: what it asks for, the block's gas limit when it asks for nothing, never more than the cap. */
@@ -92,6 +99,11 @@ export class SimulatorCore {
     return { meter, executor: callExecutor(this.config, meter.evmOpts(this.config.chainId)) };
   }
 
+  private newReplaySlot(): Slot {
+    const meter = new ExecutionMeter();
+    return { meter, executor: new Executor(this.config, undefined, meter.evmOpts(this.config.chainId)) };
+  }
+
   private simulateOnce(r: Run, req: CallRequest, reportAccessList = false): Promise<CallOutcome> {
     return simulate(r.config, r.env, r.reader, r.blockHash, req, { gasLimit: this.gasFor(req, r.env), executor: r.executor, reportAccessList });
   }
@@ -116,5 +128,35 @@ export class SimulatorCore {
       gasUsed: outcome.result.totalGasSpent,
       error: err ? (err.error === 'revert' ? 'execution reverted' : err.error) : undefined,
     };
+  }
+
+  /** debug_traceCall: the call at `block` with `tracer` watching; a call that fails is part of its trace, not an error. */
+  async traceCall(req: CallRequest, block: BlockRef, tracer: Tracer): Promise<unknown> {
+    await this.run(block, (r) =>
+      simulate(r.config, r.env, r.reader, r.blockHash, req, { gasLimit: this.gasFor(req, r.env), executor: r.executor, observer: tracer }),
+    );
+    return tracer.result();
+  }
+
+  /**
+   * Runs a re-execution of a sealed block (debug_trace*, core/tracing/replay.ts) within the same
+   * gate and time limit as calls, on a metered EVM of its own; `checkDeadline` throws the timeout
+   * once past it.
+   */
+  async replay<T>(fn: (executor: Executor, checkDeadline: () => void) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.limits.timeoutMs;
+    return this.gate.run(deadline, async () => {
+      const slot = this.idleReplays.pop() ?? this.newReplaySlot();
+      slot.meter.start(deadline, this.limits.timeoutMs);
+      try {
+        slot.meter.check();
+        const result = await fn(slot.executor, () => slot.meter.check());
+        // As in run(): only an EVM whose run ended normally is used again.
+        this.idleReplays.push(slot);
+        return result;
+      } finally {
+        slot.meter.finish();
+      }
+    });
   }
 }

@@ -2,6 +2,10 @@ import { debug_getRawBlock } from './debug_getRawBlock.ts';
 import { debug_getRawHeader } from './debug_getRawHeader.ts';
 import { debug_getRawReceipts } from './debug_getRawReceipts.ts';
 import { debug_getRawTransaction } from './debug_getRawTransaction.ts';
+import { debug_traceBlockByHash } from './debug_traceBlockByHash.ts';
+import { debug_traceBlockByNumber } from './debug_traceBlockByNumber.ts';
+import { debug_traceCall } from './debug_traceCall.ts';
+import { debug_traceTransaction } from './debug_traceTransaction.ts';
 import { eth_accounts } from './eth_accounts.ts';
 import { eth_blockNumber } from './eth_blockNumber.ts';
 import { eth_call } from './eth_call.ts';
@@ -56,6 +60,10 @@ export const methods: Record<string, Handler> = {
   debug_getRawHeader,
   debug_getRawReceipts,
   debug_getRawTransaction,
+  debug_traceBlockByHash,
+  debug_traceBlockByNumber,
+  debug_traceCall,
+  debug_traceTransaction,
   eth_getRawTransactionByHash,
   txpool_content,
   txpool_contentFrom,
