@@ -6,7 +6,7 @@ import type { SqlPort } from '../storage/sql.ts';
  * Statements are idempotent and only ever appended, so an existing database gains new tables on
  * its next start; `version` guards future migrations.
  */
-const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 4;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { OUTBOX_SET_ASIDE_AFTER, setAsideDelay } from '../../core/sequencer/outbox.ts';
-import { ensureSchema, getMeta } from '../../core/sequencer/schema.ts';
+import { ensureSchema, getMeta, SCHEMA_VERSION } from '../../core/sequencer/schema.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import { unindexedBlocks } from '../../core/sequencer/unindexed.ts';
 import { checkedTx } from '../support/accounts.ts';
@@ -96,7 +96,7 @@ describe('outbox', () => {
     sql.query(`INSERT INTO outbox (kind, block, payload, attempts) VALUES ('index', 7, '{}', 2)`);
     ensureSchema(sql);
     ensureSchema(sql);
-    expect(getMeta(sql, 'schema_version')).toBe('3');
+    expect(getMeta(sql, 'schema_version')).toBe(String(SCHEMA_VERSION));
     expect(sql.query(`SELECT block, attempts, next_at, done FROM outbox`)).toEqual([{ block: 7, attempts: 2, next_at: 0, done: 0 }]);
   });
 });
