@@ -1,0 +1,60 @@
+// The execution-apis eth_simulateV1 fixtures against the simulator core in plain Node, over a chain
+// built to share the fixtures' chain id, gas limit, fee recipient, head number (0x36) and head
+// timestamp (0x21c), so numbers, timestamps and transaction hashes are theirs. What differs is
+// named in CHAIN_FIELDS (test/support/simulateFixtures.ts) and in NOT_APPLICABLE below.
+import { describe, expect, it } from 'vitest';
+import { parseChainConfig } from '../../core/chain/config.ts';
+import { RpcError } from '../../core/errors.ts';
+import { SequencerCore } from '../../core/sequencer/sequencer.ts';
+import { simulateRequest } from '../../workers/rpc/methods/eth_simulateV1.ts';
+import { checkedTx } from '../support/accounts.ts';
+import { nodeSql } from '../support/nodeSql.ts';
+import { comparable, FIXTURE_HEAD, FIXTURE_HEAD_TIME, readIoFixtures } from '../support/simulateFixtures.ts';
+import { simulatorOver } from '../support/simulator.ts';
+
+const config = parseChainConfig({ DEV_CHAIN: '1', CHAIN_ID: String(0xc72dd9d5e883en), BLOCK_GAS_LIMIT: String(0xbebc200), GENESIS_TIMESTAMP: '0' });
+
+export const NOT_APPLICABLE: Record<string, string> = {};
+
+async function chain() {
+  const seq = new SequencerCore(nodeSql(), config);
+  await seq.init();
+  for (let n = 1n; n <= FIXTURE_HEAD; n++) {
+    seq.submit([await checkedTx(config, 9, Number(n - 1n), { to: '0x00000000000000000000000000000000000000aa', value: 1n })]);
+    await seq.seal(Number((n * FIXTURE_HEAD_TIME) / FIXTURE_HEAD) * 1000);
+  }
+  return { seq, sim: simulatorOver(seq, { timeoutMs: 60_000 }) };
+}
+
+describe('eth_simulateV1: execution-apis fixtures', async () => {
+  const fixtures = readIoFixtures('eth_simulateV1').filter((f) => !(f.file in NOT_APPLICABLE));
+  const { seq, sim } = await chain();
+  const head = await sim.view.header(Number(FIXTURE_HEAD)).catch(async () => {
+    await sim.view.sync();
+    return sim.view.header(Number(FIXTURE_HEAD));
+  });
+  it('the chain matches the fixtures head', () => {
+    expect(BigInt(head.number)).toBe(FIXTURE_HEAD);
+    expect(BigInt(head.timestamp)).toBe(FIXTURE_HEAD_TIME);
+    expect(seq.headNumber).toBe(Number(FIXTURE_HEAD));
+  });
+  it.each(fixtures.map((f) => [f.file, f] as const))('%s', async (_, f) => {
+    const [opts, tag] = f.request.params;
+    let got: unknown;
+    let error: RpcError | undefined;
+    try {
+      const req = simulateRequest(opts);
+      const block = tag === undefined || tag === 'latest' ? 'latest' : BigInt(tag as string);
+      got = await sim.simulateV1(req, block);
+    } catch (e) {
+      if (!(e instanceof RpcError)) throw e;
+      error = e;
+    }
+    if (f.expected.error) {
+      expect(error?.code, error ? undefined : JSON.stringify(got).slice(0, 300)).toBe(f.expected.error.code);
+      return;
+    }
+    expect(error, error?.message).toBeUndefined();
+    expect(comparable(got, FIXTURE_HEAD, FIXTURE_HEAD_TIME)).toEqual(comparable(f.expected.result, FIXTURE_HEAD, FIXTURE_HEAD_TIME));
+  });
+});
