@@ -251,6 +251,22 @@ export function precompileMoves(overrides: StateOverrides, isPrecompile: (a: Hex
 
 type PrecompileMap = Map<string, unknown>;
 
+/**
+ * Precompiles after a move: found at their new addresses, but warm (EIP-2929) at the original
+ * ones, as geth warms the fork's precompile addresses whatever was moved. EthereumJS warms the
+ * addresses `entries()` yields at the start of a transaction.
+ */
+class MovedPrecompiles extends Map<string, unknown> {
+  private readonly warm: PrecompileMap;
+  constructor(moved: PrecompileMap, warm: PrecompileMap) {
+    super(moved);
+    this.warm = warm;
+  }
+  override entries(): MapIterator<[string, unknown]> {
+    return this.warm.entries();
+  }
+}
+
 /** Whether `a` holds a precompile in `vm`'s rules. */
 export function vmHasPrecompile(vm: VM, a: Hex): boolean {
   return (vm.evm.precompiles as PrecompileMap).has(a.slice(2));
@@ -267,7 +283,7 @@ export async function withPrecompileMoves<T>(vm: VM, moves: PrecompileMoves, fn:
   const moved: PrecompileMap = new Map(original);
   for (const from of moves.keys()) moved.delete(from.slice(2));
   for (const [from, to] of moves) moved.set(to.slice(2), original.get(from.slice(2)));
-  evm._precompiles = moved;
+  evm._precompiles = new MovedPrecompiles(moved, original);
   try {
     return await fn();
   } finally {

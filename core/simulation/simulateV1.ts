@@ -7,7 +7,7 @@ import type { ChainConfig } from '../chain/config.ts';
 import { formatTransaction } from '../chain/format.ts';
 import { encodeHeader } from '../chain/headerRlp.ts';
 import { bytesToHex, type Hex, hexToBytes, toQuantity } from '../chain/hex.ts';
-import { keccak, keccakHex } from '../chain/keccak.ts';
+import { keccak } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcTransaction } from '../chain/types.ts';
 import { ExecutionTimeoutError, InvalidParamsError, RpcError } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
@@ -138,13 +138,25 @@ const SHA256_EMPTY: Hex = '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
 const EMPTY_UNCLES: Hex = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347';
 const q = toQuantity;
 
+const MAX_NONCE = 2n ** 64n - 1n;
+
+/** A simulated call as a transaction: EthereumJS's form (to format it) and its unsigned encoding and hash. */
+export interface SimulatedTx {
+  tx: TypedTransaction;
+  nonce: bigint;
+  encoded: Uint8Array;
+  hash: Hex;
+}
+
 /**
- * The transaction a call stands for, unsigned, as geth's ToTransaction: type 2 unless the call
- * names a gas price (legacy) or carries authorizations (type 4). Its hash is keccak of that encoding.
+ * The transaction a call stands for, unsigned (v, r, s zero), as geth's ToTransaction: type 2
+ * unless the call names a gas price (legacy) or carries authorizations (type 4). Its hash is
+ * keccak of that encoding. Geth lets a simulated nonce reach 2^64 - 1, which EthereumJS refuses
+ * to build: such a transaction is built with a lower nonce and encoded with its own.
  */
-export function simulatedTransaction(chainId: bigint, req: CallRequest, nonce: bigint, gas: bigint): TypedTransaction {
+export function simulatedTransaction(chainId: bigint, req: CallRequest, nonce: bigint, gas: bigint): SimulatedTx {
   const common = chainCommon(chainId);
-  const base = { nonce, gasLimit: gas, to: req.to ?? undefined, value: req.value ?? 0n, data: req.data ?? '0x' };
+  const base = { nonce: nonce < MAX_NONCE ? nonce : MAX_NONCE - 1n, gasLimit: gas, to: req.to ?? undefined, value: req.value ?? 0n, data: req.data ?? '0x' };
   let data: TypedTxData;
   if (req.authorizationList && req.authorizationList.length > 0) {
     data = {
@@ -168,12 +180,12 @@ export function simulatedTransaction(chainId: bigint, req: CallRequest, nonce: b
       accessList: req.accessList ?? [],
     } as TypedTxData;
   }
-  return createTx(data, { common, freeze: false, allowUnlimitedInitCodeSize: true });
-}
-
-/** Hash of an unsigned transaction (v, r, s zero), as geth hashes a simulated call. */
-export function unsignedHash(tx: TypedTransaction): Hex {
-  return keccakHex(tx.serialize());
+  const tx = createTx(data, { common, freeze: false, allowUnlimitedInitCodeSize: true });
+  const raw = tx.raw() as Uint8Array[];
+  raw[tx.type === 0 ? 0 : 1] = bigIntToUnpaddedBytes(nonce);
+  const body = RLP.encode(raw);
+  const encoded = tx.type === 0 ? body : new Uint8Array([tx.type, ...body]);
+  return { tx, nonce, encoded, hash: bytesToHex(keccak(encoded)) };
 }
 
 /** Geth's top-level error for a call the EVM refused to start (txValidationError). */
@@ -269,25 +281,28 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
     const vm = await base.executor.prepare(state, blockHash);
     const moves = precompileMoves(block.stateOverrides, (a) => vmHasPrecompile(vm, a));
     let gasUsed = 0n;
-    const txs: TypedTransaction[] = [];
+    let logCount = 0;
+    const txs: SimulatedTx[] = [];
     const senders: Hex[] = [];
     const receipts: Uint8Array[] = [];
-    const calls: (SimCallResult & { plainLogs: PlainLog[] })[] = [];
+    const calls: (SimCallResult & { plainLogs: (PlainLog & { seq: number })[] })[] = [];
     const bloom = new Uint8Array(256);
     for (const call of block.calls) {
       base.check();
       const from = (call.from ?? '0x0000000000000000000000000000000000000000').toLowerCase() as Hex;
       const before = await state.account(from);
-      const nonce = call.nonce ?? before?.nonce ?? 0n;
+      // Geth's nonce is a uint64: a sender at 2^64 - 1 wraps to 0.
+      const nonce = call.nonce ?? (before?.nonce ?? 0n) % 2n ** 64n;
       let gas = call.gas ?? gasLimit - gasUsed;
       if (gasUsed + gas > gasLimit) fail(SimErrorCode.blockGasLimit, `block gas limit reached: ${gasUsed} >= ${gasLimit}`);
       if (gas > gasPool) gas = gasPool;
-      let tx: TypedTransaction;
+      let tx: SimulatedTx;
       try {
         tx = simulatedTransaction(config.chainId, call, nonce, gas);
       } catch (e) {
         throw validationError(e instanceof Error ? e.message : String(e), call, from, gas);
       }
+      if (req.validation && nonce >= MAX_NONCE) fail(SimErrorCode.internal, `err: nonce has max value: address ${from}, nonce: ${nonce} (supplied gas ${gas})`);
       const observer = req.traceTransfers ? new TransferLogObserver() : undefined;
       const outcome = await withPrecompileMoves(vm, moves, () =>
         simulate(
@@ -295,7 +310,7 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
           env,
           state,
           blockHash,
-          { ...call, nonce, gas },
+          { ...call, nonce: nonce < MAX_NONCE ? nonce : MAX_NONCE - 1n, gas },
           { gasLimit: gas, executor: base.executor, observer, simulation: { validate: req.validation } },
         ).catch((e: unknown) => {
           // What EthereumJS refused before running (-32000, or -32602 for a gas limit below the intrinsic gas) maps to geth's codes; a timeout or a bad parameter stays.
@@ -319,12 +334,15 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
       senders.push(from);
       const failed = r.execResult.exceptionError;
       const status = failed ? 0 : 1;
-      receipts.push(encodeReceipt({ status, cumulativeBlockGasUsed: gasUsed, bitvector: r.bloom.bitvector, logs: r.receipt.logs }, tx.type));
+      receipts.push(encodeReceipt({ status, cumulativeBlockGasUsed: gasUsed, bitvector: r.bloom.bitvector, logs: r.receipt.logs }, tx.tx.type));
       for (let i = 0; i < 256; i++) bloom[i] |= r.bloom.bitvector[i];
       const evmLogs = resultLogs(r);
-      const plainLogs = observer ? observer.logs(evmLogs) : evmLogs;
-      const result: SimCallResult & { plainLogs: PlainLog[] } = {
-        returnData: outcome.returnData,
+      // With traceTransfers, log indexes count what reverted frames logged too, as geth's tracer does.
+      const plainLogs = observer ? observer.logs(evmLogs).map((l) => ({ ...l, seq: logCount + l.seq })) : evmLogs.map((l, k) => ({ ...l, seq: logCount + k }));
+      logCount += observer ? observer.captured : evmLogs.length;
+      const result: SimCallResult & { plainLogs: (PlainLog & { seq: number })[] } = {
+        // Geth answers a failed call's data only in its error.
+        returnData: failed ? '0x' : outcome.returnData,
         logs: [],
         plainLogs,
         gasUsed: q(r.totalGasSpent),
@@ -361,7 +379,7 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
         codes: new Map(),
       });
     }
-    const serialized = txs.map((t) => t.serialize());
+    const serialized = txs.map((t) => t.encoded);
     const header: RpcBlockHeader = {
       number: q(block.number),
       hash: ZERO_32,
@@ -396,31 +414,31 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
       RLP.encode([RLP.decode(encoded) as Uint8Array[], serialized, [], withdrawals.map((w) => RLP.decode(withdrawalRlp(w)) as Uint8Array[])]).length,
     );
     hashes.set(block.number, header.hash);
-    const txHashes = txs.map(unsignedHash);
-    let logIndex = 0;
+    const txHashes = txs.map((t) => t.hash);
     const callResults: SimCallResult[] = calls.map(({ plainLogs, ...c }, i) => ({
       ...c,
-      logs: plainLogs.map((l) => ({
+      logs: plainLogs.map(({ seq, ...l }) => ({
         ...l,
         blockNumber: header.number,
         transactionHash: txHashes[i],
         transactionIndex: q(i),
         blockHash: header.hash,
         blockTimestamp: header.timestamp,
-        logIndex: q(logIndex++),
+        logIndex: q(seq),
         removed: false as const,
       })),
     }));
     const transactions = req.returnFullTransactions
-      ? txs.map((t, i) =>
-          formatTransaction(t, txHashes[i], senders[i], {
+      ? txs.map((t, i) => ({
+          ...formatTransaction(t.tx, t.hash, senders[i], {
             blockHash: header.hash,
             blockNumber: block.number,
             blockTimestamp: block.time,
             index: i,
-            effectiveGasPrice: effectivePrice(t, env.baseFeePerGas),
+            effectiveGasPrice: effectivePrice(t.tx, env.baseFeePerGas),
           }),
-        )
+          nonce: q(t.nonce),
+        }))
       : txHashes;
     const out: SimulatedBlock = {
       ...header,

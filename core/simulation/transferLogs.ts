@@ -13,7 +13,8 @@ export interface PlainLog {
   data: Hex;
 }
 
-type Entry = { log: PlainLog } | { marker: true };
+/** `seq`: the entry's place among everything the call logged, kept or not (geth counts reverted logs too). */
+type Entry = ({ log: PlainLog } | { marker: true }) & { seq: number };
 
 const word = (hex: string): Hex => `0x${hex.padStart(64, '0')}` as Hex;
 
@@ -45,6 +46,8 @@ export class TransferLogObserver implements TxObserver {
   /** Per open frame: the transfer log of a creation, whose recipient is filled in when it ends. */
   private creations: (PlainLog | undefined)[] = [];
   private done: Entry[] = [];
+  /** Logs captured so far, reverted ones included. */
+  captured = 0;
   private events: EventSource | undefined;
 
   private readonly onBefore = (m: Message) => {
@@ -55,7 +58,7 @@ export class TransferLogObserver implements TxObserver {
       return;
     }
     const log = transferLog(m.caller.toString() as Hex, (m.to?.toString() ?? '0x') as Hex, m.value);
-    frame.push({ log });
+    frame.push({ log, seq: this.captured++ });
     this.creations.push(m.to ? undefined : log);
   };
 
@@ -73,10 +76,10 @@ export class TransferLogObserver implements TxObserver {
     const name = s.opcode.name;
     const frame = this.frames[this.frames.length - 1];
     if (!frame) return;
-    if (name.startsWith('LOG')) frame.push({ marker: true });
+    if (name.startsWith('LOG')) frame.push({ marker: true, seq: this.captured++ });
     else if (name === 'SELFDESTRUCT' && s.account.balance > 0n) {
       const to = `0x${s.stack[s.stack.length - 1].toString(16).padStart(40, '0')}` as Hex;
-      frame.push({ log: transferLog(s.address.toString() as Hex, to, s.account.balance) });
+      frame.push({ log: transferLog(s.address.toString() as Hex, to, s.account.balance), seq: this.captured++ });
     }
   };
 
@@ -84,6 +87,7 @@ export class TransferLogObserver implements TxObserver {
     this.frames = [];
     this.creations = [];
     this.done = [];
+    this.captured = 0;
     this.events = ctx.vm.evm.events as unknown as EventSource;
     this.events.on('beforeMessage', this.onBefore as never);
     this.events.on('afterMessage', this.onAfter as never);
@@ -97,16 +101,17 @@ export class TransferLogObserver implements TxObserver {
     this.events = undefined;
   }
 
-  /** The call's logs in order: transfers and the EVM's own (`evmLogs`, the result's), none if it failed. */
-  logs(evmLogs: PlainLog[]): PlainLog[] {
-    const out: PlainLog[] = [];
+  /**
+   * The call's logs in order: transfers and the EVM's own (`evmLogs`, the result's), none if it
+   * failed, each with its place among all the call captured (`seq`).
+   */
+  logs(evmLogs: PlainLog[]): (PlainLog & { seq: number })[] {
+    const out: (PlainLog & { seq: number })[] = [];
     let k = 0;
     for (const e of this.done) {
-      if ('log' in e) out.push(e.log);
-      else if (k < evmLogs.length) out.push(evmLogs[k++]);
+      if ('log' in e) out.push({ ...e.log, seq: e.seq });
+      else if (k < evmLogs.length) out.push({ ...evmLogs[k++], seq: e.seq });
     }
-    // A LOG that ran out of gas left a marker but no log; anything unmatched keeps its order at the end.
-    while (k < evmLogs.length) out.push(evmLogs[k++]);
     return out;
   }
 }

@@ -1,5 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RLP } from '@ethereumjs/rlp';
+import { bytesToBigInt } from '@ethereumjs/util';
+import { bytesToHex } from '../../core/chain/hex.ts';
+import { keccak } from '../../core/chain/keccak.ts';
 
 /** The execution-apis fixtures (CC0); override the folder with CONFORMANCE_TESTS. */
 export const FIXTURES_DIR = process.env.CONFORMANCE_TESTS ?? '/work/shared/conformance/execution-apis-tests';
@@ -55,22 +59,49 @@ export const CHAIN_FIELDS = ['hash', 'parentHash', 'stateRoot', 'number', 'times
 
 /**
  * What a fixture's answer and ours must share: every field except those of CHAIN_FIELDS (numbers
- * and timestamps compared as distances from the base) and the block hash inside logs and
- * full transactions (it follows the block hash).
+ * and timestamps compared as distances from the base), the block hash inside logs and full
+ * transactions (it follows the block hash), and block hashes a contract returned, which are
+ * replaced by the number of the block they name (`hashes`: the answer's own blocks and base,
+ * plus any ancestors the caller knows).
  */
-export function comparable(result: unknown, base: bigint, baseTime: bigint): unknown {
+export function comparable(result: unknown, base: bigint, baseTime: bigint, ancestors: Map<string, bigint> = new Map()): unknown {
   if (!Array.isArray(result)) return result;
+  const hashes = new Map(ancestors);
+  if (result.length > 0) hashes.set((result[0] as Json).parentHash as string, base);
+  for (const b of result as Json[]) hashes.set(b.hash as string, BigInt(b.number as string));
+  const words = (data: string) =>
+    data.length > 2 && (data.length - 2) % 64 === 0
+      ? (data.slice(2).match(/.{64}/g) as string[]).map((w) => {
+          const n = hashes.get(`0x${w}`);
+          return n === undefined ? w : `<hash of block ${n}>`;
+        })
+      : data;
   return result.map((b: Json) => {
     const out: Json = { ...b };
     for (const f of CHAIN_FIELDS) delete out[f];
     out.numberFromBase = (BigInt(b.number as string) - base).toString();
     out.timeFromBase = (BigInt(b.timestamp as string) - baseTime).toString();
-    out.calls = (b.calls as Json[]).map((c) => ({ ...c, logs: (c.logs as Json[]).map(({ blockHash, blockNumber, blockTimestamp, ...l }) => l) }));
+    out.calls = (b.calls as Json[]).map((c) => ({
+      ...c,
+      returnData: words(c.returnData as string),
+      logs: (c.logs as Json[]).map(({ blockHash, blockNumber, blockTimestamp, ...l }) => l),
+    }));
     if (Array.isArray(b.transactions)) {
-      out.transactions = (b.transactions as unknown[]).map((t) =>
-        typeof t === 'object' && t !== null ? { ...(t as Json), blockHash: undefined, blockNumber: undefined, blockTimestamp: undefined } : t,
-      );
+      out.transactions = (b.transactions as unknown[]).map((t) => (typeof t === 'object' && t !== null ? { ...(t as Json), blockHash: undefined } : t));
     }
     return out;
   });
+}
+
+/** Hashes of the fixtures' chain (execution-apis-chain/chain.rlp: blocks 1 to 54), by hash: the number. */
+export function fixtureChainHashes(): Map<string, bigint> {
+  let rest: Uint8Array = new Uint8Array(readFileSync(join(FIXTURES_DIR, '../execution-apis-chain/chain.rlp')));
+  const out = new Map<string, bigint>();
+  while (rest.length > 0) {
+    const { data, remainder } = RLP.decode(rest, true) as unknown as { data: Uint8Array[][]; remainder: Uint8Array };
+    const header = data[0];
+    out.set(bytesToHex(keccak(RLP.encode(header))), bytesToBigInt(header[8] as unknown as Uint8Array));
+    rest = remainder;
+  }
+  return out;
 }
