@@ -27,9 +27,14 @@ import { type DeployedToken, deployToken, devAccount, type Public, rpcUrl, viemC
  * - logs' blockHash and transactionHash follow the block and transaction hashes above.
  * - a failed call: anvil keeps its transfer logs and answers error -3200 "execution failed" for a
  *   revert without data; geth (and we) drop the logs of a reverted frame and answer code 3.
- * - validation: anvil 1.7.1 refuses nothing (nonce, balance, base fee, block order); geth (and we)
- *   answer -38010..-38026 as the execution-apis fixtures state. Only accepted requests compare.
- * - prevRandao of the base block (eth_call without that override) is each chain's own.
+ * - validation: anvil 1.7.1 refuses no nonce, base fee or block order, and a value above the
+ *   balance with -32003; geth (and we) answer -38010..-38026 as the execution-apis fixtures
+ *   state. Only accepted requests compare.
+ * - prevRandao of the base block (eth_call without that override) is each chain's own; in
+ *   eth_simulateV1 anvil ignores a prevRandao override, and without one its PREVRANDAO is the
+ *   base block's, where geth's simulated blocks have a zero mixHash.
+ * - eth_estimateGas: geth (and we) stop the binary search within 1.5% above the least gas that
+ *   works; anvil searches to the unit, so its answer can be up to 1.5% lower.
  */
 const ANVIL_DIFFERS = {
   block: ['hash', 'parentHash', 'stateRoot', 'transactionsRoot', 'receiptsRoot', 'transactions', 'logsBloom', 'baseFeePerGas', 'number', 'timestamp'],
@@ -199,7 +204,7 @@ describe('eth_simulateV1 against anvil', () => {
       {
         blockStateCalls: [
           {
-            blockOverrides: { number: at(10n), time: '0x80000000', feeRecipient: SINK, prevRandao: word('0x1234'), gasLimit: '0x1c9c380' },
+            blockOverrides: { number: at(10n), time: '0x80000000', feeRecipient: SINK, gasLimit: '0x1c9c380' },
             stateOverrides: { [FORWARD_AT]: { code: BLOCK_READER, state: { [word('0x0')]: word('0x2a') } } },
             calls: [{ to: FORWARD_AT }],
           },
@@ -216,21 +221,30 @@ describe('eth_simulateV1 against anvil', () => {
     expect(r.ours.error).toBeUndefined();
     expect(r.anvil.error).toBeUndefined();
     const blocks = r.ours.result as Json[];
-    // Geth fills the gap at 0x100001; anvil does not (a documented difference): compare the blocks both have.
-    expect(blocks.map((b) => b.number)).toEqual([at(10n), at(11n), at(12n)]);
-    const words = ((blocks[0].calls as Json[])[0].returnData as string).slice(2).match(/.{64}/g) as string[];
+    // Geth fills the gaps (from the base up, and between) with empty blocks; anvil does not (documented): compare the blocks both have.
+    expect(blocks.map((b) => b.number)).toEqual(Array.from({ length: 12 }, (_, i) => at(BigInt(i + 1))));
+    expect(blocks.filter((b) => (b.calls as unknown[]).length > 0).map((b) => b.number)).toEqual([at(10n), at(12n)]);
+    const words = ((blocks[9].calls as Json[])[0].returnData as string).slice(2).match(/.{64}/g) as string[];
     expect(words.map((w) => BigInt(`0x${w}`))).toEqual([
       base + 10n,
       0x80000000n,
       BigInt(SINK),
-      0x1234n,
+      0n,
       0x1c9c380n,
       BigInt((await ours.pub.getChainId()) ?? 0),
       0x2an,
     ]);
     const anvilBlocks = r.anvil.result as Json[];
-    expect(comparable([blocks[0], blocks[2]], ['number', 'timestamp'])).toEqual(
-      comparable([anvilBlocks[0], anvilBlocks[anvilBlocks.length - 1]], ['number', 'timestamp']),
+    // PREVRANDAO (the 4th word) without an override: geth's simulated blocks have a zero mixHash, anvil reads its base block's (documented).
+    const noRandao = (b: Json) => ({
+      ...b,
+      calls: (b.calls as Json[]).map((c) => ({
+        ...c,
+        returnData: `${(c.returnData as string).slice(0, 2 + 3 * 64)}${'-'.repeat(64)}${(c.returnData as string).slice(2 + 4 * 64)}`,
+      })),
+    });
+    expect(comparable([blocks[9], blocks[11]].map(noRandao), ['number', 'timestamp'])).toEqual(
+      comparable([anvilBlocks[0], anvilBlocks[anvilBlocks.length - 1]].map(noRandao), ['number', 'timestamp']),
     );
   });
 
@@ -245,18 +259,27 @@ describe('eth_simulateV1 against anvil', () => {
     expect(comparable(r.ours.result)).toEqual(comparable(r.anvil.result));
     const head = await ours.pub.getBlockNumber({ cacheTime: 0 });
     const next = (n: bigint) => `0x${(head + n).toString(16)}`;
-    const refused: [unknown[], number][] = [
-      [[{ blockStateCalls: [{ calls: [{ from: me(), to: SINK, nonce: '0x0', maxFeePerGas: '0x174876e800' }] }], validation: true }, 'latest'], -38010],
-      [[{ blockStateCalls: [{ calls: [{ from: me(), to: SINK, nonce: '0x50', maxFeePerGas: '0x174876e800' }] }], validation: true }, 'latest'], -38011],
-      [[{ blockStateCalls: [{ calls: [{ from: me(), to: SINK }] }], validation: true }, 'latest'], -38012],
-      [[{ blockStateCalls: [{ calls: [{ from: SINK, to: SPONSOR, value: '0x1' }] }] }, 'latest'], -38014],
-      [[{ blockStateCalls: [{ blockOverrides: { number: next(5n) } }, { blockOverrides: { number: next(3n) } }] }, 'latest'], -38020],
+    /** Each request, geth's code, and what anvil 1.7.1 answers instead (undefined: it accepts it). */
+    const refused: [unknown[], number, number | undefined][] = [
+      [
+        [{ blockStateCalls: [{ calls: [{ from: me(), to: SINK, nonce: '0x0', maxFeePerGas: '0x174876e800' }] }], validation: true }, 'latest'],
+        -38010,
+        undefined,
+      ],
+      [
+        [{ blockStateCalls: [{ calls: [{ from: me(), to: SINK, nonce: '0x50', maxFeePerGas: '0x174876e800' }] }], validation: true }, 'latest'],
+        -38011,
+        undefined,
+      ],
+      [[{ blockStateCalls: [{ calls: [{ from: me(), to: SINK }] }], validation: true }, 'latest'], -38012, undefined],
+      [[{ blockStateCalls: [{ calls: [{ from: SINK, to: SPONSOR, value: '0x1' }] }] }, 'latest'], -38014, -32003],
+      [[{ blockStateCalls: [{ blockOverrides: { number: next(5n) } }, { blockOverrides: { number: next(3n) } }] }, 'latest'], -38020, undefined],
     ];
-    for (const [params, code] of refused) {
+    for (const [params, code, anvilCode] of refused) {
       const answer = await both('eth_simulateV1', params);
       expect(answer.ours.error?.code, JSON.stringify(params)).toBe(code);
-      // Documented in ANVIL_DIFFERS: anvil accepts these.
-      expect(answer.anvil.error, JSON.stringify(answer.anvil.error)).toBeUndefined();
+      // Documented in ANVIL_DIFFERS.
+      expect(answer.anvil.error?.code, JSON.stringify(answer.anvil.error)).toBe(anvilCode);
     }
   });
 });
@@ -292,7 +315,10 @@ describe('eth_call and eth_estimateGas overrides against anvil', () => {
       { [SPONSOR]: { balance: '0x100' }, [FORWARD_AT]: { code: FORWARDER } },
     ]);
     expect(estimate.ours.error).toBeUndefined();
-    expect(estimate.ours.result).toEqual(estimate.anvil.result);
+    expect(estimate.anvil.error).toBeUndefined();
+    // Geth (and we) stop the search within 1.5% above the least gas that works; anvil searches to the unit.
+    const [a, b] = [BigInt(estimate.ours.result as Hex), BigInt(estimate.anvil.result as Hex)];
+    expect(a >= b && (a - b) * 1000n <= b * 15n, `${a} against ${b}`).toBe(true);
   });
 
   it('refuses malformed overrides with -32602', async () => {
