@@ -2,6 +2,8 @@
 // built to share the fixtures' chain id, gas limit, fee recipient, head number (0x36) and head
 // timestamp (0x21c), so numbers, timestamps and transaction hashes are theirs. What differs is
 // named in CHAIN_FIELDS (test/support/simulateFixtures.ts) and in NOT_APPLICABLE below.
+import { readFileSync } from 'node:fs';
+import Ajv2019 from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import { RpcError } from '../../core/errors.ts';
@@ -27,6 +29,18 @@ const config = parseChainConfig({
   GENESIS_BASE_FEE: String(GENESIS_BASE_FEE),
   BASE_FEE_FLOOR: '0',
 });
+
+/** The execution-apis specification's result schema of eth_simulateV1: every answer of ours must match it. */
+const spec = JSON.parse(readFileSync(process.env.CONFORMANCE_OPENRPC ?? '/work/shared/conformance/openrpc.json', 'utf8')) as {
+  methods: { name: string; result: { schema: object } }[];
+};
+const resultSchema = structuredClone(spec.methods.find((m) => m.name === 'eth_simulateV1')?.result.schema ?? {}) as {
+  items: { properties: { calls: { items: { oneOf: { properties: { error: { oneOf: { properties: { message: { pattern?: string } } }[] } } }[] } } } };
+};
+// The one place geth (and its fixtures) and the schema disagree: a VM error's message is bare
+// ("out of gas"), where the schema wants "vm execution error...". We answer as geth; that pattern is dropped.
+delete resultSchema.items.properties.calls.items.oneOf[0].properties.error.oneOf[1].properties.message.pattern;
+const validate = new Ajv2019({ strict: false, allErrors: true }).compile(resultSchema);
 
 /** Fixtures that need what a chain of ours cannot give, with the reason. */
 const NOT_APPLICABLE: Record<string, string> = {
@@ -78,6 +92,7 @@ describe('eth_simulateV1: execution-apis fixtures', async () => {
       return;
     }
     expect(error, error?.message).toBeUndefined();
+    expect(validate(got), JSON.stringify(validate.errors)).toBe(true);
     expect(comparable(got, FIXTURE_HEAD, FIXTURE_HEAD_TIME, ours)).toEqual(comparable(f.expected.result, FIXTURE_HEAD, FIXTURE_HEAD_TIME, theirs));
   });
 });
