@@ -300,7 +300,11 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
       try {
         tx = simulatedTransaction(config.chainId, call, nonce, gas);
       } catch (e) {
-        throw validationError(e instanceof Error ? e.message : String(e), call, from, gas);
+        // Fields no transaction can have (a tip above the fee cap, gas * fee past 2^256): bad input, as eth_call answers.
+        const err = validationError(e instanceof Error ? e.message : String(e), call, from, gas);
+        throw err.code === SimErrorCode.internal
+          ? new InvalidParamsError(`invalid call: ${e instanceof Error ? e.message.split(' (tx type=')[0] : String(e)}`)
+          : err;
       }
       if (req.validation && nonce >= MAX_NONCE) fail(SimErrorCode.internal, `err: nonce has max value: address ${from}, nonce: ${nonce} (supplied gas ${gas})`);
       const observer = req.traceTransfers ? new TransferLogObserver() : undefined;
