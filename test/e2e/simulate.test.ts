@@ -9,6 +9,7 @@ import { createPublicClient, createWalletClient, encodeFunctionData, type Hex, h
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, freePort, type Spawned, spawnService } from '../../scripts/lib/process.ts';
+import { adaptRequest, readIoFixtures } from '../support/simulateFixtures.ts';
 import { type DeployedToken, deployToken, devAccount, type Public, rpcUrl, viemClients, type Wallet, waitReceipt } from './helpers.ts';
 
 /**
@@ -45,6 +46,14 @@ const ANVIL_DIFFERS = {
 } as const;
 
 type Json = Record<string, unknown>;
+
+/** Fixtures not run over HTTP, with the reason (each runs in plain Node unless named there too). */
+const FIXTURES_NOT_OVER_HTTP: Record<string, string> = {
+  'eth_simulateV1/ethSimulate-blobs.io': 'blob transactions (type 3): the chain takes none',
+  'eth_simulateV1/ethSimulate-empty-with-block-num-set-firstblock.io': "block 1 of the fixtures' chain is before London",
+  'eth_simulateV1/ethSimulate-blockhash-start-before-head.io':
+    'its contract reverts unless BLOCKHASH of blocks before the base is set: the shared chain can be shorter than that here (it runs in plain Node over 54 blocks)',
+};
 
 let anvil: Spawned;
 let anvilUrl: string;
@@ -326,5 +335,40 @@ describe('eth_call and eth_estimateGas overrides against anvil', () => {
     expect(r.error?.code).toBe(-32602);
     const bad = await rpc(rpcUrl(), 'eth_call', [{ to: SINK }, 'latest', { nonsense: {} }]);
     expect(bad.error?.code).toBe(-32602);
+  });
+});
+
+/**
+ * The execution-apis eth_simulateV1 fixtures over HTTP against the chain as it is (our genesis,
+ * chain id and head): block numbers and times the fixtures name are moved to keep their distance
+ * from our head (test/support/simulateFixtures.ts adaptRequest). What a fixture's answer shares
+ * with ours on any chain is compared: errors by code (the reference runner's rule), and each call's
+ * status, gas, error and logs (address, topics, data). Return data and header fields depend on the
+ * chain (chain id, gas limit, base fee, hashes): those are compared in full in plain Node over a
+ * chain built to the fixtures' shape (test/unit/simulateV1Fixtures.test.ts).
+ */
+describe('eth_simulateV1: execution-apis fixtures over HTTP', () => {
+  const fixtures = readIoFixtures('eth_simulateV1').filter((f) => !(f.file in FIXTURES_NOT_OVER_HTTP));
+  const callView = (blocks: unknown) =>
+    Array.isArray(blocks)
+      ? blocks.map((b: Json) => ({
+          calls: (b.calls as Json[]).map((c) => ({
+            status: c.status,
+            gasUsed: c.gasUsed,
+            error: (c.error as Json | undefined)?.code,
+            logs: (c.logs as Json[]).map((l) => [l.address, l.topics, l.data]),
+          })),
+        }))
+      : blocks;
+  it.each(fixtures.map((f) => [f.file, f] as const))('%s', async (_, f) => {
+    const head = await ours.pub.getBlock({ blockTag: 'latest' });
+    const params = adaptRequest(f.request.params, head.number, head.timestamp);
+    const reply = await rpc(rpcUrl(), 'eth_simulateV1', params);
+    if (f.expected.error) {
+      expect(reply.error?.code, JSON.stringify(reply).slice(0, 300)).toBe(f.expected.error.code);
+      return;
+    }
+    expect(reply.error, JSON.stringify(reply.error)).toBeUndefined();
+    expect(callView(reply.result)).toEqual(callView(f.expected.result));
   });
 });
