@@ -52,7 +52,7 @@ const FIXTURES_NOT_OVER_HTTP: Record<string, string> = {
   'eth_simulateV1/ethSimulate-blobs.io': 'blob transactions (type 3): the chain takes none',
   'eth_simulateV1/ethSimulate-empty-with-block-num-set-firstblock.io': "block 1 of the fixtures' chain is before London",
   'eth_simulateV1/ethSimulate-blockhash-start-before-head.io':
-    'its contract reverts unless BLOCKHASH of blocks before the base is set: the shared chain can be shorter than that here (it runs in plain Node over 54 blocks)',
+    "its calls read BLOCKHASH of blocks 1, 2 and 19 (in calldata, not moved) and revert on a zero hash: those blocks must exist and lie within 256 of the head, as on the fixtures' chain (it runs in plain Node over 54 blocks)",
 };
 
 let anvil: Spawned;
