@@ -7,7 +7,8 @@ import { traceKey } from '../core/proving/job.ts';
 import { decodeTrace } from '../core/proving/trace.ts';
 import { type ChainFeed, type IndexedState, retryingIndex } from '../core/simulation/chainView.ts';
 import { parseCallLimits } from '../core/simulation/limits.ts';
-import { type AccessListResult, type BlockRef, SimulatorCore } from '../core/simulation/simulator.ts';
+import type { SimulatedBlock, SimulateRequest } from '../core/simulation/simulateV1.ts';
+import { type AccessListResult, type BlockRef, type CallOverrides, SimulatorCore } from '../core/simulation/simulator.ts';
 import { parseTraceLimits, type TraceLimits, type TraceRequest, tracerFactory } from '../core/tracing/index.ts';
 import { type TxTrace, traceSealedBlock } from '../core/tracing/replay.ts';
 import { wasmRecover } from '../workers/crypto/secp256k1.ts';
@@ -15,7 +16,7 @@ import { type Env, type FeedSequencer, feedSequencer } from '../workers/env.ts';
 import { IndexReader } from '../workers/index-db/reader.ts';
 
 /**
- * A Simulator Durable Object: executes eth_call, eth_estimateGas and eth_createAccessList off the
+ * A Simulator Durable Object: executes eth_call, eth_estimateGas, eth_createAccessList and eth_simulateV1 off the
  * sequencer's thread, over the D1 index and shards plus the sequencer's not-yet-indexed blocks
  * (core/simulation). The edge spreads calls over SIMULATOR_REPLICAS of them; each keeps no storage
  * of its own (its view of the chain is rebuilt from the sequencer and D1 after an eviction). It
@@ -46,12 +47,16 @@ export class Simulator extends DurableObject<Env> {
     this.core = new SimulatorCore(config, parseCallLimits(env), feed, retryingIndex(index));
   }
 
-  call(req: CallRequest, block: BlockRef): Promise<Outcome<Hex>> {
-    return outcome(() => this.core.call(req, block));
+  call(req: CallRequest, block: BlockRef, overrides?: CallOverrides): Promise<Outcome<Hex>> {
+    return outcome(() => this.core.call(req, block, overrides));
   }
 
-  estimateGas(req: CallRequest, block: BlockRef): Promise<Outcome<bigint>> {
-    return outcome(() => this.core.estimateGas(req, block));
+  estimateGas(req: CallRequest, block: BlockRef, overrides?: CallOverrides): Promise<Outcome<bigint>> {
+    return outcome(() => this.core.estimateGas(req, block, overrides));
+  }
+
+  simulateV1(req: SimulateRequest, block: BlockRef): Promise<Outcome<SimulatedBlock[]>> {
+    return outcome(() => this.core.simulateV1(req, block));
   }
 
   createAccessList(req: CallRequest, block: BlockRef): Promise<Outcome<AccessListResult>> {

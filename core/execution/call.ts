@@ -148,6 +148,15 @@ function buildTx(config: ChainConfig, req: CallRequest, nonce: bigint, gasLimit:
 }
 
 /**
+ * How eth_simulateV1 runs a call (geth's simulator): the sender's balance must cover value (and,
+ * with validation, gas at its fee); with validation the nonce must match and the block's base
+ * fee applies, without it a call that offers no fee runs at a zero base fee.
+ */
+export interface SimulationChecks {
+  validate: boolean;
+}
+
+/**
  * Runs a call object on top of `reader` without keeping any change. Without fee fields the call
  * runs with a zero base fee, as geth does, so that accounts without funds can call.
  */
@@ -157,9 +166,12 @@ export async function simulate(
   reader: StateReader,
   blockHash: BlockHashLookup,
   req: CallRequest,
-  opts: { gasLimit?: bigint; reportAccessList?: boolean; executor?: Executor; observer?: TxObserver } = {},
+  opts: { gasLimit?: bigint; reportAccessList?: boolean; executor?: Executor; observer?: TxObserver; simulation?: SimulationChecks } = {},
 ): Promise<CallOutcome> {
-  const hasFees = req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined;
+  const sim = opts.simulation;
+  const hasFees = sim
+    ? !!(req.gasPrice || req.maxFeePerGas || req.maxPriorityFeePerGas) || sim.validate
+    : req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined;
   const callEnv: BlockEnv = hasFees ? env : { ...env, baseFeePerGas: 0n };
   const from = (req.from ?? ZERO_ADDRESS).toLowerCase() as Hex;
   const exec = opts.executor ?? callExecutor(config);
@@ -181,8 +193,8 @@ export async function simulate(
     result = await runTx(vm, {
       tx,
       block: envBlock(config, callEnv),
-      skipBalance: true,
-      skipNonce: true,
+      skipBalance: !sim,
+      skipNonce: !sim?.validate,
       skipBlockGasLimitValidation: true,
       skipHardForkValidation: true,
       reportAccessList: opts.reportAccessList,

@@ -1,5 +1,6 @@
 import type { ChainConfig } from '../chain/config.ts';
 import type { Hex } from '../chain/hex.ts';
+import type { RpcBlockHeader } from '../chain/types.ts';
 import { type CallOutcome, type CallRequest, callExecutor, estimateGas, simulate, throwIfFailed } from '../execution/call.ts';
 import { type BlockEnv, type BlockHashLookup, Executor } from '../execution/executeBlock.ts';
 import type { StateReader } from '../state/types.ts';
@@ -7,6 +8,23 @@ import type { Tracer } from '../tracing/tracer.ts';
 import { type ChainFeed, ChainView, envOf, type IndexedState } from './chainView.ts';
 import { type CallLimits, ExecutionGate } from './limits.ts';
 import { ExecutionMeter } from './meter.ts';
+import {
+  applyBlockOverrides,
+  applyStateOverrides,
+  type BlockOverrides,
+  type PrecompileMoves,
+  precompileMoves,
+  type StateOverrides,
+  vmHasPrecompile,
+  withPrecompileMoves,
+} from './overrides.ts';
+import { type SimulatedBlock, type SimulateRequest, simulateV1 } from './simulateV1.ts';
+
+/** State and block overrides of eth_call (3rd and 4th params) and eth_estimateGas. */
+export interface CallOverrides {
+  state?: StateOverrides;
+  block?: BlockOverrides;
+}
 
 /** A block as the simulator takes it: the head at the time of the call, or a number. */
 export type BlockRef = 'latest' | bigint;
@@ -24,6 +42,7 @@ interface Slot {
 
 interface Run {
   config: ChainConfig;
+  header: RpcBlockHeader;
   env: BlockEnv;
   reader: StateReader;
   blockHash: BlockHashLookup;
@@ -72,13 +91,15 @@ export class SimulatorCore {
     if (this.view.needsSync(block)) await this.view.sync();
     const n = this.view.resolve(block);
     return this.gate.run(deadline, async () => {
-      const env = envOf(await this.view.header(n));
+      const header = await this.view.header(n);
+      const env = envOf(header);
       const slot = this.idle.pop() ?? this.newSlot();
       slot.meter.start(deadline, this.limits.timeoutMs);
       try {
         slot.meter.check();
         const result = await fn({
           config: this.config,
+          header,
           env,
           reader: this.view.reader(n),
           blockHash: this.view.blockHash,
@@ -108,15 +129,51 @@ export class SimulatorCore {
     return simulate(r.config, r.env, r.reader, r.blockHash, req, { gasLimit: this.gasFor(req, r.env), executor: r.executor, reportAccessList });
   }
 
-  async call(req: CallRequest, block: BlockRef): Promise<Hex> {
-    const outcome = await this.run(block, (r) => this.simulateOnce(r, req));
+  /** The run with `ov` applied: block fields over its env, state overrides in a layer over its reader, and the precompile moves. */
+  private async overridden(r: Run, ov: CallOverrides | undefined): Promise<{ run: Run; moves: PrecompileMoves }> {
+    if (!ov || (!ov.state && !ov.block)) return { run: r, moves: new Map() };
+    const env = ov.block ? applyBlockOverrides(r.env, ov.block) : r.env;
+    const reader = ov.state ? await applyStateOverrides(r.reader, ov.state) : r.reader;
+    const vm = await r.executor.prepare(reader, r.blockHash);
+    const moves = ov.state ? precompileMoves(ov.state, (a) => vmHasPrecompile(vm, a)) : new Map();
+    return { run: { ...r, env, reader }, moves };
+  }
+
+  async call(req: CallRequest, block: BlockRef, overrides?: CallOverrides): Promise<Hex> {
+    const outcome = await this.run(block, async (r) => {
+      const { run, moves } = await this.overridden(r, overrides);
+      const vm = await run.executor.prepare(run.reader, run.blockHash);
+      return withPrecompileMoves(vm, moves, () => this.simulateOnce(run, req));
+    });
     throwIfFailed(outcome);
     return outcome.returnData;
   }
 
-  async estimateGas(req: CallRequest, block: BlockRef): Promise<bigint> {
+  async estimateGas(req: CallRequest, block: BlockRef, overrides?: CallOverrides): Promise<bigint> {
+    return this.run(block, async (r) => {
+      const { run, moves } = await this.overridden(r, overrides);
+      const vm = await run.executor.prepare(run.reader, run.blockHash);
+      return withPrecompileMoves(vm, moves, () =>
+        estimateGas(run.config, run.env, run.reader, run.blockHash, { ...req, gas: this.gasFor(req, run.env) }, run.executor, () => run.meter.check()),
+      );
+    });
+  }
+
+  /** eth_simulateV1 on top of `block`, within the gas cap (over all its calls) and the time limit (over the whole request). */
+  async simulateV1(req: SimulateRequest, block: BlockRef): Promise<SimulatedBlock[]> {
     return this.run(block, (r) =>
-      estimateGas(r.config, r.env, r.reader, r.blockHash, { ...req, gas: this.gasFor(req, r.env) }, r.executor, () => r.meter.check()),
+      simulateV1(
+        {
+          config: r.config,
+          header: r.header,
+          reader: r.reader,
+          blockHash: r.blockHash,
+          executor: r.executor,
+          gasCap: this.limits.gasCap,
+          check: () => r.meter.check(),
+        },
+        req,
+      ),
     );
   }
 

@@ -38,6 +38,7 @@ import { eth_newFilter } from './eth_newFilter.ts';
 import { eth_newPendingTransactionFilter } from './eth_newPendingTransactionFilter.ts';
 import { eth_sendRawTransaction } from './eth_sendRawTransaction.ts';
 import { eth_sendRawTransactionSync } from './eth_sendRawTransactionSync.ts';
+import { eth_simulateV1 } from './eth_simulateV1.ts';
 import { eth_subscribe } from './eth_subscribe.ts';
 import { eth_syncing } from './eth_syncing.ts';
 import { eth_uninstallFilter } from './eth_uninstallFilter.ts';
@@ -95,6 +96,7 @@ export const methods: Record<string, Handler> = {
   eth_maxPriorityFeePerGas,
   eth_sendRawTransaction,
   eth_sendRawTransactionSync,
+  eth_simulateV1,
   eth_syncing,
   net_listening,
   net_version,
