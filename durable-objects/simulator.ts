@@ -63,8 +63,8 @@ export class Simulator extends DurableObject<Env> {
     return outcome(() => this.core.createAccessList(req, block));
   }
 
-  traceCall(req: CallRequest, block: BlockRef, trace: TraceRequest): Promise<Outcome<unknown>> {
-    return outcome(() => this.core.traceCall(req, block, tracerFactory(trace, this.traceLimits)(trace.config)));
+  traceCall(req: CallRequest, block: BlockRef, trace: TraceRequest, overrides?: CallOverrides): Promise<Outcome<unknown>> {
+    return outcome(() => this.core.traceCall(req, block, tracerFactory(trace, this.traceLimits)(trace.config), overrides));
   }
 
   /** Traces the transactions of sealed block `block` (hash `blockHash`), or only the one at index `only`. */

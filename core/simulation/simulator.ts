@@ -188,10 +188,14 @@ export class SimulatorCore {
   }
 
   /** debug_traceCall: the call at `block` with `tracer` watching; a call that fails is part of its trace, not an error. */
-  async traceCall(req: CallRequest, block: BlockRef, tracer: Tracer): Promise<unknown> {
-    await this.run(block, (r) =>
-      simulate(r.config, r.env, r.reader, r.blockHash, req, { gasLimit: this.gasFor(req, r.env), executor: r.executor, observer: tracer }),
-    );
+  async traceCall(req: CallRequest, block: BlockRef, tracer: Tracer, overrides?: CallOverrides): Promise<unknown> {
+    await this.run(block, async (r) => {
+      const { run, moves } = await this.overridden(r, overrides);
+      const vm = await run.executor.prepare(run.reader, run.blockHash);
+      return withPrecompileMoves(vm, moves, () =>
+        simulate(run.config, run.env, run.reader, run.blockHash, req, { gasLimit: this.gasFor(req, run.env), executor: run.executor, observer: tracer }),
+      );
+    });
     return tracer.result();
   }
 

@@ -308,6 +308,30 @@ describe('debug_traceCall: the chain against anvil', () => {
       }
     });
   }
+
+  it('equal traces with state and block overrides, which take effect', async () => {
+    // Key 2 holds 7 (sent above): with the contract's storage replaced by nothing, its SSTORE sets a
+    // zero slot and costs what that costs, so the override shows in the trace.
+    const call = { from: sender.address, to: traced, data: encodeFunctionData({ abi, functionName: 'store', args: [2n, 5n] }), gas: '0xf4240' };
+    const head = BigInt(await chainRpc<Hex>('eth_blockNumber'));
+    const config = { stateOverrides: { [traced]: { state: {} } }, blockOverrides: { time: `0x${(4_000_000_000n).toString(16)}` } };
+    for (const tracer of [{}, { tracer: 'callTracer' }]) {
+      const [plain, ours, theirs] = await Promise.all([
+        chainRpc('debug_traceCall', [call, 'latest', tracer]),
+        chainRpc('debug_traceCall', [call, 'latest', { ...tracer, ...config }]),
+        anvilRpc('debug_traceCall', [call, 'latest', { ...tracer, ...config }]),
+      ]);
+      expect(ours, 'the override changes the trace').not.toEqual(plain);
+      if ('tracer' in tracer) {
+        // ANVIL_DIFFERENCES.callTracerTopGas: anvil's top frame has the gas left after intrinsic gas, geth's the call's.
+        const top = theirs as { gas: Hex };
+        expect(BigInt(top.gas)).toBeLessThan(BigInt(call.gas));
+        top.gas = call.gas as Hex;
+        expect(lowered(ours)).toEqual(lowered(theirs));
+      } else expectSameTrace(ours, theirs, 'store with overrides');
+    }
+    expect(BigInt(await chainRpc<Hex>('eth_blockNumber'))).toBeGreaterThanOrEqual(head);
+  });
 });
 
 /** Calls and returns the error; fails if the call succeeds. */
@@ -330,9 +354,9 @@ describe('debug_trace* refusals', () => {
     expect((await rpcError('debug_traceCall', [{ to: traced }, 'latest', { tracer: 'noopTracer' }])).code).toBe(-32602);
   });
 
-  it('refuses options of the wrong type, and overrides of debug_traceCall: -32602', async () => {
+  it('refuses options and overrides of the wrong type: -32602', async () => {
     expect((await rpcError('debug_traceTransaction', [txs[1].hash, { enableMemory: 'yes' }])).code).toBe(-32602);
-    expect((await rpcError('debug_traceCall', [{ to: traced }, 'latest', { stateOverrides: { [traced]: { balance: '0x1' } } }])).code).toBe(-32602);
+    expect((await rpcError('debug_traceCall', [{ to: traced }, 'latest', { stateOverrides: { [traced]: { balance: 'lots' } } }])).code).toBe(-32602);
   });
 
   it("keeps geth's limit option: at most that many entries", async () => {
