@@ -11,6 +11,7 @@ import { keccak } from '../chain/keccak.ts';
 import type { RpcBlockHeader, RpcTransaction } from '../chain/types.ts';
 import { ExecutionTimeoutError, InvalidParamsError, RpcError } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
+import { storeParentHash } from '../execution/blockHashHistory.ts';
 import { type CallRequest, revertReason, simulate } from '../execution/call.ts';
 import type { BlockEnv, BlockHashLookup, Executor } from '../execution/executeBlock.ts';
 import { orderedTrieRoot } from '../execution/orderedTrie.ts';
@@ -279,6 +280,9 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
     };
     await state.applyOverrides(block.stateOverrides);
     const vm = await base.executor.prepare(state, blockHash);
+    // EIP-2935's system write at the block's start, after its overrides, as geth's simulation does.
+    await storeParentHash(base.executor.state, env);
+    state.applyDiff(base.executor.state.diff());
     const moves = precompileMoves(block.stateOverrides, (a) => vmHasPrecompile(vm, a));
     let gasUsed = 0n;
     let logCount = 0;

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
+import { HISTORY_STORAGE_ADDRESS } from '../../core/chain/standardContracts.ts';
 import { RpcError } from '../../core/errors.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import type { CallLimits } from '../../core/simulation/limits.ts';
@@ -142,5 +143,19 @@ describe('eth_simulateV1 bounds', () => {
   it('hashes a call as geth hashes the unsigned transaction (the fixtures give one: chain id 0xc72dd9d5e883e)', () => {
     const tx = simulatedTransaction(0xc72dd9d5e883en, { to: B }, 0n, 50_000_000n);
     expect(tx.hash).toBe('0x234a1d9897819c206fdeb6af312d742010a91b5b4159978a902c9a0b90e7bee5');
+  });
+});
+
+describe('eth_simulateV1 and EIP-2935', () => {
+  it("each simulated block stores its parent's hash in the history contract, as geth's simulation does", async () => {
+    const { seq, sim } = await setup();
+    const head = seq.headNumber;
+    const get = (n: bigint) => ({ to: HISTORY_STORAGE_ADDRESS, data: word(n) });
+    const [first, second] = await sim.simulateV1(simulateRequest({ blockStateCalls: [{ calls: [get(head)] }, { calls: [get(head + 1n)] }] }), 'latest');
+    // The first simulated block's parent is the head, a real block; the second's is the first.
+    const headHash = seq.block(head, false)?.hash;
+    expect(headHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(first.calls[0]).toMatchObject({ status: '0x1', returnData: headHash });
+    expect(second.calls[0]).toMatchObject({ status: '0x1', returnData: first.hash });
   });
 });
