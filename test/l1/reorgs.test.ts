@@ -83,8 +83,9 @@ describe('L1 finality', () => {
     const credited = await settler.run();
     expect(credited.error).toBeUndefined();
     expect(credited.deposits).toBe(1);
+    // The replacement's log is the one credited, with its own L1 transaction hash.
     expect(s.l2.core.priorityQueue.pending()).toEqual([
-      { index: 0n, l1Sender: devAccount(2).address.toLowerCase(), l2Recipient: kept, amount: parseEther('2') },
+      { index: 0n, l1Sender: devAccount(2).address.toLowerCase(), l2Recipient: kept, amount: parseEther('2'), l1TxHash: logs[0].transactionHash },
     ]);
 
     // The L2 credits the deposit that is final, and the L1 accepts the batch that consumed it
