@@ -8,7 +8,7 @@ import { formatTransaction } from '../chain/format.ts';
 import { encodeHeader } from '../chain/headerRlp.ts';
 import { bytesToHex, type Hex, hexToBytes, toQuantity } from '../chain/hex.ts';
 import { keccak } from '../chain/keccak.ts';
-import type { RpcBlockHeader, RpcTransaction } from '../chain/types.ts';
+import type { RpcBlockHeader, RpcLog, RpcTransaction } from '../chain/types.ts';
 import { ExecutionTimeoutError, InvalidParamsError, RpcError } from '../errors.ts';
 import { nextBaseFee } from '../execution/baseFee.ts';
 import { storeParentHash } from '../execution/blockHashHistory.ts';
@@ -72,15 +72,8 @@ export interface SimCallResult {
   error?: { code: number; message: string; data?: Hex };
 }
 
-export interface SimLog extends PlainLog {
-  blockNumber: Hex;
-  blockHash: Hex;
-  blockTimestamp: Hex;
-  transactionHash: Hex;
-  transactionIndex: Hex;
-  logIndex: Hex;
-  removed: false;
-}
+/** A simulated call's log: the shape eth_getLogs serves. */
+export type SimLog = RpcLog;
 
 export type SimulatedBlock = Omit<RpcBlockHeader, 'withdrawals'> & {
   transactions: Hex[] | RpcTransaction[];

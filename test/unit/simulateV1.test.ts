@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { parseChainConfig } from '../../core/chain/config.ts';
 import type { Hex } from '../../core/chain/hex.ts';
 import { HISTORY_STORAGE_ADDRESS } from '../../core/chain/standardContracts.ts';
-import { RpcError } from '../../core/errors.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import type { CallLimits } from '../../core/simulation/limits.ts';
 import { MAX_OVERRIDE_ACCOUNTS, MAX_OVERRIDE_SLOTS, parseBlockOverrides, parseStateOverrides } from '../../core/simulation/overrides.ts';
@@ -12,6 +11,7 @@ import { MAX_SIMULATE_CALLS, MAX_SIMULATE_RESPONSE_BYTES, sanitizeChain, simulat
 import { simulateRequest } from '../../workers/rpc/methods/eth_simulateV1.ts';
 import { checkedTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
+import { rpcError } from '../support/rpcError.ts';
 import { simulatorOver } from '../support/simulator.ts';
 
 const config = parseChainConfig({ DEV_CHAIN: '1' });
@@ -29,16 +29,6 @@ async function setup(limits: Partial<CallLimits> = {}) {
   seq.submit([await checkedTx(config, 9, 0, { to: B, value: 1n })]);
   await seq.seal(Date.now());
   return { seq, sim: simulatorOver(seq, { timeoutMs: 60_000, ...limits }) };
-}
-
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected an RPC error');
 }
 
 describe('eth_call and eth_estimateGas overrides', () => {

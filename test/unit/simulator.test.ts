@@ -2,11 +2,11 @@ import { parseEther } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { DEV_ACCOUNTS, parseChainConfig } from '../../core/chain/config.ts';
 import { lower } from '../../core/chain/hex.ts';
-import { RpcError } from '../../core/errors.ts';
 import { SequencerCore } from '../../core/sequencer/sequencer.ts';
 import type { CallLimits } from '../../core/simulation/limits.ts';
 import { checkedTx } from '../support/accounts.ts';
 import { nodeSql } from '../support/nodeSql.ts';
+import { rpcError } from '../support/rpcError.ts';
 import { simulatorOver } from '../support/simulator.ts';
 
 const config = parseChainConfig({ DEV_CHAIN: '1' });
@@ -20,16 +20,6 @@ async function setup(limits: Partial<CallLimits> = {}) {
   const feedCalls: number[] = [];
   const sim = simulatorOver(seq, limits, (after) => feedCalls.push(after));
   return { seq, sim, feedCalls };
-}
-
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected an RPC error');
 }
 
 /** Deploys `runtime` as a contract's code (init code that returns it) from account 0, sealed. */
