@@ -122,13 +122,23 @@ export function sealHeader(chainId: bigint, env: BlockEnv, exec: BlockExecution,
     mixHash: env.prevRandao,
     baseFeePerGas: q(env.baseFeePerGas),
     withdrawalsRoot: EMPTY_TRIE_ROOT,
+    ...emptyPostLondonFields(),
+  };
+}
+
+/**
+ * The header fields of later forks that an L2 block (sealed or simulated) holds empty: no blobs, no
+ * beacon root, no execution requests, no uncles, no withdrawals of the consensus layer.
+ */
+export function emptyPostLondonFields() {
+  return {
     blobGasUsed: '0x0',
     excessBlobGas: '0x0',
     parentBeaconBlockRoot: ZERO_32,
     requestsHash: SHA256_EMPTY,
-    uncles: [],
-    withdrawals: [],
-  };
+    uncles: [] as Hex[],
+    withdrawals: [] as never[],
+  } as const;
 }
 
 /**
@@ -174,15 +184,14 @@ function formatLogs(
   }));
 }
 
+/** Where a transaction's logs are: its block and its place in it. */
+function logPosition(header: RpcBlockHeader, transactionHash: Hex, index: number) {
+  return { blockHash: header.hash, blockNumber: header.number, blockTimestamp: header.timestamp, transactionHash, transactionIndex: q(index) };
+}
+
 /** A deposit's receipt has exactly the standard fields (the spec's receipt schema is closed): its transaction carries the rest. */
 function formatDepositReceipt(d: IncludedDeposit, index: number, header: RpcBlockHeader, firstLogIndex: number): RpcReceipt {
-  const position = {
-    blockHash: header.hash,
-    blockNumber: header.number,
-    blockTimestamp: header.timestamp,
-    transactionHash: d.hash,
-    transactionIndex: q(index),
-  };
+  const position = logPosition(header, d.hash, index);
   return {
     type: q(DEPOSIT_TX_TYPE),
     transactionHash: d.hash,
@@ -202,13 +211,7 @@ function formatDepositReceipt(d: IncludedDeposit, index: number, header: RpcBloc
 }
 
 function formatReceipt(i: IncludedTx, index: number, header: RpcBlockHeader, firstLogIndex: number): RpcReceipt {
-  const position = {
-    blockHash: header.hash,
-    blockNumber: header.number,
-    blockTimestamp: header.timestamp,
-    transactionHash: i.hash,
-    transactionIndex: q(index),
-  };
+  const position = logPosition(header, i.hash, index);
   const logs = formatLogs(i.result.receipt.logs ?? [], position, firstLogIndex);
   return {
     type: q(i.tx.type),

@@ -4,7 +4,7 @@ import { bigIntToUnpaddedBytes } from '@ethereumjs/util';
 import { encodeReceipt } from '@ethereumjs/vm';
 import { chainCommon } from '../chain/common.ts';
 import type { ChainConfig } from '../chain/config.ts';
-import { formatTransaction } from '../chain/format.ts';
+import { emptyPostLondonFields, formatTransaction } from '../chain/format.ts';
 import { encodeHeader } from '../chain/headerRlp.ts';
 import { bytesToHex, type Hex, hexToBytes, toQuantity } from '../chain/hex.ts';
 import { keccak } from '../chain/keccak.ts';
@@ -128,7 +128,6 @@ export interface SimulationBase {
 }
 
 const ZERO_32: Hex = `0x${'00'.repeat(32)}`;
-const SHA256_EMPTY: Hex = '0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const EMPTY_UNCLES: Hex = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347';
 const q = toQuantity;
 
@@ -152,27 +151,18 @@ export function simulatedTransaction(chainId: bigint, req: CallRequest, nonce: b
   const common = chainCommon(chainId);
   const base = { nonce: nonce < MAX_NONCE ? nonce : MAX_NONCE - 1n, gasLimit: gas, to: req.to ?? undefined, value: req.value ?? 0n, data: req.data ?? '0x' };
   let data: TypedTxData;
+  const fees = { chainId, maxFeePerGas: req.maxFeePerGas ?? 0n, maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n, accessList: req.accessList ?? [] };
   if (req.authorizationList && req.authorizationList.length > 0) {
     data = {
       ...base,
+      ...fees,
       type: 4,
-      chainId,
-      maxFeePerGas: req.maxFeePerGas ?? 0n,
-      maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n,
-      accessList: req.accessList ?? [],
       authorizationList: req.authorizationList.map((a) => ({ ...a, chainId: q(a.chainId), nonce: q(a.nonce), yParity: q(a.yParity), r: q(a.r), s: q(a.s) })),
     } as TypedTxData;
   } else if (req.gasPrice !== undefined) {
     data = { ...base, type: 0, gasPrice: req.gasPrice } as TypedTxData;
   } else {
-    data = {
-      ...base,
-      type: 2,
-      chainId,
-      maxFeePerGas: req.maxFeePerGas ?? 0n,
-      maxPriorityFeePerGas: req.maxPriorityFeePerGas ?? 0n,
-      accessList: req.accessList ?? [],
-    } as TypedTxData;
+    data = { ...base, ...fees, type: 2 } as TypedTxData;
   }
   const tx = createTx(data, { common, freeze: false, allowUnlimitedInitCodeSize: true });
   const raw = tx.raw() as Uint8Array[];
@@ -402,12 +392,7 @@ export async function simulateV1(base: SimulationBase, req: SimulateRequest): Pr
       mixHash: env.prevRandao,
       baseFeePerGas: q(env.baseFeePerGas),
       withdrawalsRoot: withdrawals.length ? await orderedTrieRoot(withdrawals.map(withdrawalRlp)) : EMPTY_TRIE_ROOT,
-      blobGasUsed: '0x0',
-      excessBlobGas: '0x0',
-      parentBeaconBlockRoot: ZERO_32,
-      requestsHash: SHA256_EMPTY,
-      uncles: [],
-      withdrawals: [],
+      ...emptyPostLondonFields(),
     };
     const encoded = encodeHeader(header);
     header.hash = bytesToHex(keccak(encoded));
